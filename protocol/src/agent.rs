@@ -1,12 +1,17 @@
-//! The agent snapshot and the agent-list messages (`fetch_agents_*`,
-//! `agent_update`). Field order follows the real daemon's output so our
-//! frames read the same as Paseo's.
+//! The agent snapshot, its sub-objects, and the messages that read agents
+//! (`fetch_agents_*`, `fetch_agent_*`, `agent_update`). Every client renders
+//! agents from this one shape, so it lives apart from the commands that
+//! change agents. Field order follows the real daemon's output so our frames
+//! read the same as Paseo's.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use serde_json::Value;
+
+use crate::permission::PermissionRequest;
+use crate::project::ProjectPlacement;
 
 /// Lifecycle of an agent as the daemon reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,11 +86,13 @@ pub struct AgentRuntimeInfo {
     pub provider: String,
     #[serde(default)]
     pub session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Nullable on the wire (`str?|null`), so always sent, `null` when unknown:
+    /// the real daemon sends `"model": null` before the session exists.
+    #[serde(default)]
     pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub thinking_option_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mode_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<Value>,
@@ -103,9 +110,9 @@ pub struct PersistenceHandle {
     pub metadata: Option<Value>,
 }
 
-/// One agent as every client sees it. Nested objects we do not interpret
-/// (features, usage, pending permission details) stay JSON values so they
-/// survive a round trip untouched.
+/// One agent as every client sees it. `lastUsage` stays a JSON value (see
+/// [`AgentSnapshot::usage`] for a typed view) so it survives a round trip
+/// untouched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSnapshot {
@@ -131,10 +138,11 @@ pub struct AgentSnapshot {
     pub current_mode_id: Option<String>,
     #[serde(default)]
     pub available_modes: Vec<AgentMode>,
+    /// Sent for live agents (often `[]`), absent for stored ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub features: Option<Vec<Value>>,
+    pub features: Option<Vec<AgentFeature>>,
     #[serde(default)]
-    pub pending_permissions: Vec<Value>,
+    pub pending_permissions: Vec<PermissionRequest>,
     #[serde(default)]
     pub persistence: Option<PersistenceHandle>,
     #[serde(default)]
@@ -157,6 +165,93 @@ pub struct AgentSnapshot {
     pub provider_unavailable: Option<bool>,
 }
 
+impl AgentSnapshot {
+    /// `lastUsage` decoded as [`AgentUsage`]; `None` when absent or malformed.
+    pub fn usage(&self) -> Option<AgentUsage> {
+        self.last_usage
+            .as_ref()
+            .and_then(|usage| serde_json::from_value(usage.clone()).ok())
+    }
+}
+
+/// Token and cost counters of a turn (`turn_completed.usage`) or of an agent
+/// (`lastUsage`). Every counter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentUsage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_cost_usd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window_max_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window_used_tokens: Option<u64>,
+}
+
+/// One choice of a select feature, and also a model's thinking option.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectOption {
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+}
+
+/// A provider-specific switch shown next to an agent (e.g. Codex "Plan").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToggleFeature {
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    pub value: bool,
+}
+
+/// A provider-specific choice among [`SelectOption`]s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectFeature {
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// Selected option id; `null` when nothing is selected.
+    #[serde(default)]
+    pub value: Option<String>,
+    pub options: Vec<SelectOption>,
+}
+
+/// A feature an agent exposes, discriminated on `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFeature {
+    Toggle(ToggleFeature),
+    Select(SelectFeature),
+    /// A feature type this version does not know (or a malformed one), kept
+    /// verbatim so relaying it loses nothing.
+    #[serde(untagged)]
+    Unknown(Value),
+}
+
 /// Subscription part of a `fetch_agents_request`: asks for `agent_update`
 /// pushes after the response.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -177,7 +272,8 @@ pub struct PageRequest {
 }
 
 /// `fetch_agents_request`: list agents, optionally subscribing to changes.
-/// Filter and sort are kept as JSON until the daemon interprets them.
+/// Scope, filter and sort are kept as JSON (so a request never fails on
+/// them); [`FetchAgentsRequest::parsed_filter`] and friends give typed views.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchAgentsRequest {
@@ -234,4 +330,112 @@ pub enum AgentUpdate {
     },
     #[serde(rename_all = "camelCase")]
     Remove { agent_id: String },
+}
+
+impl FetchAgentsRequest {
+    /// Whether `scope` is `"active"` (non-archived agents of live projects).
+    pub fn active_scope(&self) -> bool {
+        self.scope.as_ref().and_then(Value::as_str) == Some("active")
+    }
+
+    /// `filter` as a [`FetchAgentsFilter`] (the default when absent).
+    pub fn parsed_filter(&self) -> Result<FetchAgentsFilter, serde_json::Error> {
+        match &self.filter {
+            None | Some(Value::Null) => Ok(FetchAgentsFilter::default()),
+            Some(filter) => serde_json::from_value(filter.clone()),
+        }
+    }
+
+    /// `sort` as a list of [`AgentSort`] keys; empty when absent, which
+    /// means the default `updated_at desc`.
+    pub fn parsed_sort(&self) -> Result<Vec<AgentSort>, serde_json::Error> {
+        match &self.sort {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(sort) => serde_json::from_value(sort.clone()),
+        }
+    }
+}
+
+/// Typed view of `fetch_agents_request.filter`; every condition is optional
+/// and all given ones must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAgentsFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_keys: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<Vec<AgentStatus>>,
+    /// Archived agents are excluded unless this is `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_attention: Option<bool>,
+    /// Outer `None`: no condition. `Some(None)`: agents without an effective
+    /// thinking option (the wire `null`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::wire::double_option"
+    )]
+    pub thinking_option_id: Option<Option<String>>,
+}
+
+/// What a `fetch_agents_request` can sort on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentSortKey {
+    /// Pending permission, then error, running, initializing, the rest.
+    StatusPriority,
+    CreatedAt,
+    UpdatedAt,
+    Title,
+}
+
+/// Sort direction of list requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+/// One key of `fetch_agents_request.sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSort {
+    pub key: AgentSortKey,
+    pub direction: SortDirection,
+}
+
+impl AgentEntry {
+    /// `project` decoded as a [`ProjectPlacement`]; `None` when absent or
+    /// not of that shape.
+    pub fn placement(&self) -> Option<ProjectPlacement> {
+        self.project
+            .as_ref()
+            .and_then(|project| serde_json::from_value(project.clone()).ok())
+    }
+}
+
+/// `fetch_agent_request`: one agent by id, unique id prefix or exact title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAgentRequest {
+    pub request_id: String,
+    pub agent_id: String,
+}
+
+/// Answer to [`FetchAgentRequest`]; on failure `agent` and `project` are
+/// `null` and `error` says why (`"Agent not found: …"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAgentResponse {
+    pub request_id: String,
+    #[serde(default)]
+    pub agent: Option<Box<AgentSnapshot>>,
+    #[serde(default)]
+    pub project: Option<ProjectPlacement>,
+    #[serde(default)]
+    pub error: Option<String>,
 }

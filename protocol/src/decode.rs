@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::envelope::ClientFrame;
+use crate::envelope::{ClientFrame, ServerFrame};
 
 /// Why a client frame could not be decoded, with whatever identifies it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -49,6 +49,12 @@ pub fn decode_client_frame(text: &str) -> Result<ClientFrame, DecodeError> {
             })
         }
     }
+}
+
+/// Decodes a text frame sent by a daemon. Unknown types decode to `Unknown`
+/// variants, so an error means a known message with a malformed body.
+pub fn decode_server_frame(text: &str) -> Result<ServerFrame, serde_json::Error> {
+    serde_json::from_str(text)
 }
 
 #[cfg(test)]

@@ -20,12 +20,19 @@ pub mod close {
     /// Missing or wrong bearer password.
     pub const UNAUTHORIZED: u16 = 4401;
 
+    /// Reason sent with [`HELLO_TIMEOUT`].
     pub const REASON_HELLO_TIMEOUT: &str = "Hello timeout";
+    /// Reason sent with [`INVALID_HELLO`] for a bad or missing hello.
     pub const REASON_INVALID_HELLO: &str = "Invalid hello";
+    /// Reason sent with [`INVALID_HELLO`] for a second hello.
     pub const REASON_UNEXPECTED_HELLO: &str = "Unexpected hello";
+    /// Reason sent with [`INVALID_HELLO`] for a session frame before hello.
     pub const REASON_SESSION_BEFORE_HELLO: &str = "Session message before hello";
+    /// Reason sent with [`INCOMPATIBLE_VERSION`].
     pub const REASON_INCOMPATIBLE_VERSION: &str = "Incompatible protocol version";
+    /// Reason sent with [`UNAUTHORIZED`] when no password was offered.
     pub const REASON_PASSWORD_REQUIRED: &str = "Password required";
+    /// Reason sent with [`UNAUTHORIZED`] for a wrong password.
     pub const REASON_INCORRECT_PASSWORD: &str = "Incorrect password";
 }
 

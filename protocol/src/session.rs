@@ -2,13 +2,40 @@
 //!
 //! Requests (client → daemon) are internally tagged: `{type, requestId, …}`.
 //! Replies and pushes (daemon → client) are adjacently tagged:
-//! `{type, payload}`. Both enums end in an `Unknown` catch-all.
+//! `{type, payload}`. Both enums end in an `Unknown` catch-all. The payload
+//! types live in the module named for what they carry; this module only
+//! assembles them and holds the session-level liveness messages.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
-use crate::agent::{AgentUpdate, FetchAgentsRequest, FetchAgentsResponse};
+use crate::activity::ActivityLogEntry;
+use crate::agent::{
+    AgentUpdate, FetchAgentRequest, FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
+};
+use crate::checkout::{
+    CheckoutDiffUpdate, CheckoutStatusRequest, CheckoutStatusResponse, CheckoutStatusUpdate,
+    SubscribeCheckoutDiffRequest, SubscribeCheckoutDiffResponse, UnsubscribeCheckoutDiffRequest,
+};
+use crate::commands::{
+    AgentArchived, AgentDeleted, ArchiveAgentRequest, CancelAgentRequest, CancelAgentResponse,
+    ClearAgentAttention, ClearAgentAttentionResponse, CreateAgentRequest, DeleteAgentRequest,
+    ImportAgentRequest, ResumeAgentRequest, SendAgentMessageRequest, SendAgentMessageResponse,
+    SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest, SetAgentModelResponse,
+    WaitForFinishRequest, WaitForFinishResponse,
+};
+use crate::files::{FileExplorerRequest, FileExplorerResponse};
+use crate::permission::{AgentPermissionRequest, AgentPermissionResolved, AgentPermissionResponse};
+use crate::provider::{
+    GetProvidersSnapshotRequest, GetProvidersSnapshotResponse, ListAvailableProvidersRequest,
+    ListAvailableProvidersResponse, ListProviderModelsRequest, ListProviderModelsResponse,
+    ListProviderModesRequest, ListProviderModesResponse, ProvidersSnapshotUpdate,
+    RefreshProvidersSnapshotRequest, RefreshProvidersSnapshotResponse,
+};
 use crate::rpc::RpcError;
 use crate::status::StatusPayload;
+use crate::stream::AgentStreamPayload;
+use crate::timeline::{FetchAgentTimelineRequest, FetchAgentTimelineResponse};
 
 /// Session-level ping; the reply echoes `client_sent_at` so a client can
 /// measure round trips (the hub's heartbeat uses it).
@@ -31,12 +58,59 @@ pub struct SessionPong {
     pub server_sent_at: i64,
 }
 
+/// Kind of device behind a `client_heartbeat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceType {
+    Web,
+    /// Mobile sessions only receive stream events of their focused agent.
+    Mobile,
+}
+
+/// `client_heartbeat`: what the user is looking at, used to pick who gets
+/// notified. No reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientHeartbeat {
+    pub device_type: DeviceType,
+    #[serde(default)]
+    pub focused_agent_id: Option<String>,
+    pub last_activity_at: String,
+    pub app_visible: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_visibility_changed_at: Option<String>,
+}
+
 /// A request or notification from a client, inside the session wrapper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SessionRequest {
     Ping(SessionPing),
     FetchAgentsRequest(FetchAgentsRequest),
+    FetchAgentRequest(FetchAgentRequest),
+    CreateAgentRequest(CreateAgentRequest),
+    ResumeAgentRequest(ResumeAgentRequest),
+    ImportAgentRequest(ImportAgentRequest),
+    SendAgentMessageRequest(SendAgentMessageRequest),
+    CancelAgentRequest(CancelAgentRequest),
+    DeleteAgentRequest(DeleteAgentRequest),
+    ArchiveAgentRequest(ArchiveAgentRequest),
+    SetAgentModeRequest(SetAgentModeRequest),
+    SetAgentModelRequest(SetAgentModelRequest),
+    WaitForFinishRequest(WaitForFinishRequest),
+    ClearAgentAttention(ClearAgentAttention),
+    FetchAgentTimelineRequest(FetchAgentTimelineRequest),
+    AgentPermissionResponse(AgentPermissionResponse),
+    ListAvailableProvidersRequest(ListAvailableProvidersRequest),
+    GetProvidersSnapshotRequest(GetProvidersSnapshotRequest),
+    RefreshProvidersSnapshotRequest(RefreshProvidersSnapshotRequest),
+    ListProviderModelsRequest(ListProviderModelsRequest),
+    ListProviderModesRequest(ListProviderModesRequest),
+    FileExplorerRequest(FileExplorerRequest),
+    CheckoutStatusRequest(CheckoutStatusRequest),
+    SubscribeCheckoutDiffRequest(SubscribeCheckoutDiffRequest),
+    UnsubscribeCheckoutDiffRequest(UnsubscribeCheckoutDiffRequest),
+    ClientHeartbeat(ClientHeartbeat),
     /// A type this version does not implement; the daemon answers with
     /// `rpc_error` code `unknown_schema`.
     #[serde(other)]
@@ -49,13 +123,81 @@ impl SessionRequest {
         match self {
             SessionRequest::Ping(_) => "ping",
             SessionRequest::FetchAgentsRequest(_) => "fetch_agents_request",
+            SessionRequest::FetchAgentRequest(_) => "fetch_agent_request",
+            SessionRequest::CreateAgentRequest(_) => "create_agent_request",
+            SessionRequest::ResumeAgentRequest(_) => "resume_agent_request",
+            SessionRequest::ImportAgentRequest(_) => "import_agent_request",
+            SessionRequest::SendAgentMessageRequest(_) => "send_agent_message_request",
+            SessionRequest::CancelAgentRequest(_) => "cancel_agent_request",
+            SessionRequest::DeleteAgentRequest(_) => "delete_agent_request",
+            SessionRequest::ArchiveAgentRequest(_) => "archive_agent_request",
+            SessionRequest::SetAgentModeRequest(_) => "set_agent_mode_request",
+            SessionRequest::SetAgentModelRequest(_) => "set_agent_model_request",
+            SessionRequest::WaitForFinishRequest(_) => "wait_for_finish_request",
+            SessionRequest::ClearAgentAttention(_) => "clear_agent_attention",
+            SessionRequest::FetchAgentTimelineRequest(_) => "fetch_agent_timeline_request",
+            SessionRequest::AgentPermissionResponse(_) => "agent_permission_response",
+            SessionRequest::ListAvailableProvidersRequest(_) => "list_available_providers_request",
+            SessionRequest::GetProvidersSnapshotRequest(_) => "get_providers_snapshot_request",
+            SessionRequest::RefreshProvidersSnapshotRequest(_) => {
+                "refresh_providers_snapshot_request"
+            }
+            SessionRequest::ListProviderModelsRequest(_) => "list_provider_models_request",
+            SessionRequest::ListProviderModesRequest(_) => "list_provider_modes_request",
+            SessionRequest::FileExplorerRequest(_) => "file_explorer_request",
+            SessionRequest::CheckoutStatusRequest(_) => "checkout_status_request",
+            SessionRequest::SubscribeCheckoutDiffRequest(_) => "subscribe_checkout_diff_request",
+            SessionRequest::UnsubscribeCheckoutDiffRequest(_) => {
+                "unsubscribe_checkout_diff_request"
+            }
+            SessionRequest::ClientHeartbeat(_) => "client_heartbeat",
             SessionRequest::Unknown => "unknown",
+        }
+    }
+
+    /// The `requestId` a reply (or `rpc_error`) must echo; `None` for
+    /// notifications without one. For `agent_permission_response` this is
+    /// the permission request id, which is also what its `rpc_error` names.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            SessionRequest::Ping(r) => Some(&r.request_id),
+            SessionRequest::FetchAgentsRequest(r) => Some(&r.request_id),
+            SessionRequest::FetchAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::CreateAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::ResumeAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::ImportAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::SendAgentMessageRequest(r) => Some(&r.request_id),
+            SessionRequest::CancelAgentRequest(r) => r.request_id.as_deref(),
+            SessionRequest::DeleteAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::ArchiveAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::SetAgentModeRequest(r) => Some(&r.request_id),
+            SessionRequest::SetAgentModelRequest(r) => Some(&r.request_id),
+            SessionRequest::WaitForFinishRequest(r) => Some(&r.request_id),
+            SessionRequest::ClearAgentAttention(r) => r.request_id.as_deref(),
+            SessionRequest::FetchAgentTimelineRequest(r) => Some(&r.request_id),
+            SessionRequest::AgentPermissionResponse(r) => Some(&r.request_id),
+            SessionRequest::ListAvailableProvidersRequest(r) => Some(&r.request_id),
+            SessionRequest::GetProvidersSnapshotRequest(r) => Some(&r.request_id),
+            SessionRequest::RefreshProvidersSnapshotRequest(r) => Some(&r.request_id),
+            SessionRequest::ListProviderModelsRequest(r) => Some(&r.request_id),
+            SessionRequest::ListProviderModesRequest(r) => Some(&r.request_id),
+            SessionRequest::FileExplorerRequest(r) => Some(&r.request_id),
+            SessionRequest::CheckoutStatusRequest(r) => Some(&r.request_id),
+            SessionRequest::SubscribeCheckoutDiffRequest(r) => Some(&r.request_id),
+            SessionRequest::UnsubscribeCheckoutDiffRequest(_)
+            | SessionRequest::ClientHeartbeat(_)
+            | SessionRequest::Unknown => None,
         }
     }
 }
 
 /// A reply or push from a daemon, inside the session wrapper.
+///
+/// Decoding goes through [`Value`] so that an unknown `type` with a
+/// `payload` still lands in [`SessionMessage::Unknown`] (serde's own
+/// catch-all only accepts a missing payload for adjacently tagged enums).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[serde(tag = "type", content = "payload", rename_all = "snake_case")]
 pub enum SessionMessage {
     Status(StatusPayload),
@@ -63,7 +205,99 @@ pub enum SessionMessage {
     RpcError(RpcError),
     FetchAgentsResponse(FetchAgentsResponse),
     AgentUpdate(AgentUpdate),
+    FetchAgentResponse(FetchAgentResponse),
+    SendAgentMessageResponse(SendAgentMessageResponse),
+    CancelAgentResponse(CancelAgentResponse),
+    AgentDeleted(AgentDeleted),
+    AgentArchived(AgentArchived),
+    SetAgentModeResponse(SetAgentModeResponse),
+    SetAgentModelResponse(SetAgentModelResponse),
+    WaitForFinishResponse(WaitForFinishResponse),
+    ClearAgentAttentionResponse(ClearAgentAttentionResponse),
+    AgentStream(AgentStreamPayload),
+    FetchAgentTimelineResponse(FetchAgentTimelineResponse),
+    AgentPermissionRequest(AgentPermissionRequest),
+    AgentPermissionResolved(AgentPermissionResolved),
+    ActivityLog(ActivityLogEntry),
+    ListAvailableProvidersResponse(ListAvailableProvidersResponse),
+    GetProvidersSnapshotResponse(GetProvidersSnapshotResponse),
+    ProvidersSnapshotUpdate(ProvidersSnapshotUpdate),
+    RefreshProvidersSnapshotResponse(RefreshProvidersSnapshotResponse),
+    ListProviderModelsResponse(ListProviderModelsResponse),
+    ListProviderModesResponse(ListProviderModesResponse),
+    FileExplorerResponse(FileExplorerResponse),
+    CheckoutStatusResponse(CheckoutStatusResponse),
+    CheckoutStatusUpdate(CheckoutStatusUpdate),
+    SubscribeCheckoutDiffResponse(SubscribeCheckoutDiffResponse),
+    CheckoutDiffUpdate(CheckoutDiffUpdate),
     /// A message type this version does not know; consumers skip it.
     #[serde(other)]
     Unknown,
+}
+
+impl SessionMessage {
+    /// The wire `type` of this message.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            SessionMessage::Status(_) => "status",
+            SessionMessage::Pong(_) => "pong",
+            SessionMessage::RpcError(_) => "rpc_error",
+            SessionMessage::FetchAgentsResponse(_) => "fetch_agents_response",
+            SessionMessage::AgentUpdate(_) => "agent_update",
+            SessionMessage::FetchAgentResponse(_) => "fetch_agent_response",
+            SessionMessage::SendAgentMessageResponse(_) => "send_agent_message_response",
+            SessionMessage::CancelAgentResponse(_) => "cancel_agent_response",
+            SessionMessage::AgentDeleted(_) => "agent_deleted",
+            SessionMessage::AgentArchived(_) => "agent_archived",
+            SessionMessage::SetAgentModeResponse(_) => "set_agent_mode_response",
+            SessionMessage::SetAgentModelResponse(_) => "set_agent_model_response",
+            SessionMessage::WaitForFinishResponse(_) => "wait_for_finish_response",
+            SessionMessage::ClearAgentAttentionResponse(_) => "clear_agent_attention_response",
+            SessionMessage::AgentStream(_) => "agent_stream",
+            SessionMessage::FetchAgentTimelineResponse(_) => "fetch_agent_timeline_response",
+            SessionMessage::AgentPermissionRequest(_) => "agent_permission_request",
+            SessionMessage::AgentPermissionResolved(_) => "agent_permission_resolved",
+            SessionMessage::ActivityLog(_) => "activity_log",
+            SessionMessage::ListAvailableProvidersResponse(_) => {
+                "list_available_providers_response"
+            }
+            SessionMessage::GetProvidersSnapshotResponse(_) => "get_providers_snapshot_response",
+            SessionMessage::ProvidersSnapshotUpdate(_) => "providers_snapshot_update",
+            SessionMessage::RefreshProvidersSnapshotResponse(_) => {
+                "refresh_providers_snapshot_response"
+            }
+            SessionMessage::ListProviderModelsResponse(_) => "list_provider_models_response",
+            SessionMessage::ListProviderModesResponse(_) => "list_provider_modes_response",
+            SessionMessage::FileExplorerResponse(_) => "file_explorer_response",
+            SessionMessage::CheckoutStatusResponse(_) => "checkout_status_response",
+            SessionMessage::CheckoutStatusUpdate(_) => "checkout_status_update",
+            SessionMessage::SubscribeCheckoutDiffResponse(_) => "subscribe_checkout_diff_response",
+            SessionMessage::CheckoutDiffUpdate(_) => "checkout_diff_update",
+            SessionMessage::Unknown => "unknown",
+        }
+    }
+}
+
+impl Serialize for SessionMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The inherent function generated by `#[serde(remote = "Self")]`.
+        SessionMessage::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        match SessionMessage::deserialize(&value) {
+            Ok(message) => Ok(message),
+            Err(err) => {
+                // Known type with a bad payload → error; unknown type → Unknown.
+                let probe = serde_json::json!({ "type": value.get("type") });
+                match SessionMessage::deserialize(&probe) {
+                    Ok(SessionMessage::Unknown) => Ok(SessionMessage::Unknown),
+                    _ => Err(serde::de::Error::custom(err)),
+                }
+            }
+        }
+    }
 }

@@ -30,7 +30,9 @@ pub struct ServerFeatures {
     pub providers_snapshot: Option<bool>,
 }
 
-/// Payload of a `status` message, discriminated on its `status` key.
+/// Payload of a `status` message, discriminated on its `status` key. The
+/// lifecycle results (`agent_created`, `agent_resumed`, …) answer the agent
+/// commands of [`crate::commands`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StatusPayload {
@@ -56,10 +58,37 @@ pub enum StatusPayload {
         timeline_size: Option<u64>,
         agent: Box<AgentSnapshot>,
     },
+    /// `refresh_agent_request` succeeded.
+    #[serde(rename_all = "camelCase")]
+    AgentRefreshed {
+        agent_id: String,
+        request_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeline_size: Option<u64>,
+    },
+    /// Answer to `restart_server_request`.
+    #[serde(rename_all = "camelCase")]
+    RestartRequested {
+        client_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        request_id: String,
+    },
+    /// Answer to `shutdown_server_request`.
+    #[serde(rename_all = "camelCase")]
+    ShutdownRequested {
+        client_id: String,
+        request_id: String,
+    },
+    /// Broadcast when the daemon's mutable config changes; kept as JSON.
+    DaemonConfigChanged {
+        config: serde_json::Value,
+    },
     /// An inbound frame could not be parsed and carried no `requestId`.
     Error {
         message: String,
     },
+    /// A status newer than this crate.
     #[serde(other)]
     Unknown,
 }
