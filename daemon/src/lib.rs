@@ -1,1 +1,28 @@
-//! placeholder
+//! The Paseo daemon as a library: everything `paseo-daemon` does, callable
+//! in-process so the web server can embed a local daemon without spawning one.
+//!
+//! The crate is layered so later features slot in without reshaping it:
+//! - [`config`], [`home`], [`identity`]: what a daemon is (settings, its
+//!   `$PASEO_HOME` and the lock on it, its persistent `srv_` id).
+//! - [`RunningDaemon`] (in `daemon.rs`): lifecycle (bind, serve, shut down).
+//! - `server.rs` (HTTP routes, upgrade guard), `connection.rs` (one socket's
+//!   handshake state machine), `inbound.rs` (classifying client frames) and
+//!   `session.rs` (request dispatch) implement Paseo protocol v1. Agents,
+//!   timelines, providers, files and git become new session handlers and
+//!   new modules holding daemon-wide state in `server::DaemonState`.
+
+pub mod config;
+mod connection;
+mod daemon;
+pub mod error;
+pub mod home;
+pub mod identity;
+mod inbound;
+mod outbox;
+mod server;
+mod session;
+mod time_util;
+
+pub use config::{DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DaemonConfig, default_home};
+pub use daemon::RunningDaemon;
+pub use error::DaemonError;

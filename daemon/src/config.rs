@@ -1,0 +1,69 @@
+//! Daemon settings. One plain struct so the CLI, the embedding web server
+//! and tests build configurations the same way; every timeout and limit is
+//! configurable because tests need short ones (see the design notes,
+//! "Ports, processes, time in tests").
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where Paseo daemons listen unless told otherwise: loopback, port 6767.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 6767));
+
+/// How long a new socket may stay silent before it must have said hello
+/// (Paseo closes with 4001 after 15 s).
+pub const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Largest WebSocket frame or message accepted (16 MiB); larger ones end
+/// that connection, never the daemon.
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
+
+/// Everything a daemon needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonConfig {
+    /// Address to bind; port 0 picks a free port (see
+    /// [`crate::RunningDaemon::local_addr`]). Must be a loopback address
+    /// until password authentication exists.
+    pub listen: SocketAddr,
+    /// `$PASEO_HOME`: holds `server-id` and `daemon.lock`; created if missing.
+    pub home: PathBuf,
+    /// Time a socket has to send a valid hello before it is closed with 4001.
+    pub hello_timeout: Duration,
+    /// Maximum size of one WebSocket frame and of one reassembled message.
+    pub max_frame_bytes: usize,
+    /// Fixed server id. `None` means: the `PASEO_SERVER_ID` environment
+    /// variable if set and non-blank, else the id persisted in
+    /// `$PASEO_HOME/server-id` (created on first start).
+    pub server_id: Option<String>,
+    /// How long [`crate::RunningDaemon::shutdown`] waits for open sockets to
+    /// finish their close handshake before dropping them.
+    pub shutdown_grace: Duration,
+}
+
+impl DaemonConfig {
+    /// A configuration with the given address and home and defaults for
+    /// everything else.
+    pub fn new(listen: SocketAddr, home: PathBuf) -> Self {
+        Self {
+            listen,
+            home,
+            hello_timeout: DEFAULT_HELLO_TIMEOUT,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            server_id: None,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The default `$PASEO_HOME`: the `PASEO_HOME` environment variable if set
+/// and non-empty, else `~/.paseo`, else `.paseo` in the current directory
+/// when no home directory is known.
+pub fn default_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("PASEO_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home);
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(user_home) => PathBuf::from(user_home).join(".paseo"),
+        None => PathBuf::from(".paseo"),
+    }
+}

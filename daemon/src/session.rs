@@ -1,0 +1,225 @@
+//! A client session: the state one hello creates, and the dispatch of its
+//! requests to handlers.
+//!
+//! Each request type gets one `async fn` handler returning
+//! `Result<(), RpcFailure>`; a failure becomes an `rpc_error` correlated by
+//! the request's `requestId`. New features (agents, timelines, providers,
+//! files, git) add a match arm in [`Session::handle`] and a handler, usually
+//! delegating to a daemon-wide service kept in `DaemonState`. Pushes (such
+//! as `agent_update`) go through the same [`Outbox`] the handlers use.
+
+use std::sync::Arc;
+
+use protocol::{
+    ClientType, FetchAgentsRequest, FetchAgentsResponse, Hello, PageInfo, RpcError, ServerFeatures, ServerInfo,
+    SessionMessage, SessionPing, SessionPong, SessionRequest, StatusPayload, rpc_code,
+};
+use rand::RngCore;
+
+use crate::outbox::{Disconnected, Outbox};
+use crate::server::DaemonState;
+use crate::time_util::epoch_ms;
+
+/// What [`Session::handle`] did with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handled {
+    /// Answered (successfully or with an `rpc_error`).
+    Done,
+    /// The protocol crate knows this type but the daemon has no handler yet;
+    /// the caller answers `unknown_schema`, as Paseo does for unknown types.
+    Unsupported,
+}
+
+/// A handler's failure, sent as `rpc_error {requestId, requestType, error, code}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RpcFailure {
+    /// One of [`protocol::rpc_code`].
+    pub code: &'static str,
+    /// Human-readable text.
+    pub error: String,
+}
+
+/// The daemon side of one client's hello.
+pub(crate) struct Session {
+    client_id: String,
+    client_type: ClientType,
+    /// The agents-list subscription of this session (one at most; a new
+    /// subscribing fetch replaces it). Pushes are not implemented yet.
+    agents_subscription: Option<String>,
+    state: Arc<DaemonState>,
+    outbox: Outbox,
+}
+
+impl Session {
+    /// Creates the session for a validated hello.
+    pub(crate) fn new(hello: &Hello, state: Arc<DaemonState>, outbox: Outbox) -> Self {
+        Self {
+            client_id: hello.client_id.trim().to_owned(),
+            client_type: hello.client_type,
+            agents_subscription: None,
+            state,
+            outbox,
+        }
+    }
+
+    /// The trimmed `clientId` from hello.
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Sends `status: server_info`, the reply to hello that makes the
+    /// client consider itself connected.
+    pub(crate) async fn send_server_info(&self) -> Result<(), Disconnected> {
+        tracing::debug!(client_id = %self.client_id, client_type = ?self.client_type, "session started");
+        let info = self.state.server_info.clone();
+        self.outbox
+            .session(SessionMessage::Status(StatusPayload::ServerInfo(info)))
+            .await
+    }
+
+    /// Dispatches one well-formed request. `received_at` is the epoch-ms
+    /// time the frame arrived.
+    pub(crate) async fn handle(&mut self, request: SessionRequest, received_at: i64) -> Result<Handled, Disconnected> {
+        let request_type = request.type_name();
+        let (request_id, result) = match request {
+            SessionRequest::Ping(ping) => (ping.request_id.clone(), self.ping(ping, received_at).await),
+            SessionRequest::FetchAgentsRequest(req) => (req.request_id.clone(), self.fetch_agents(req).await),
+            _ => return Ok(Handled::Unsupported),
+        };
+        if let Err(failure) = result {
+            self.outbox
+                .session(SessionMessage::RpcError(RpcError {
+                    request_id,
+                    request_type: Some(request_type.to_owned()),
+                    error: failure.error,
+                    code: Some(failure.code.to_owned()),
+                }))
+                .await?;
+        }
+        Ok(Handled::Done)
+    }
+
+    async fn ping(&self, ping: SessionPing, received_at: i64) -> Result<(), RpcFailure> {
+        let pong = SessionPong {
+            request_id: ping.request_id,
+            client_sent_at: ping.client_sent_at,
+            server_received_at: received_at,
+            server_sent_at: epoch_ms(),
+        };
+        self.reply(SessionMessage::Pong(pong)).await
+    }
+
+    /// Lists agents. There are no agents yet, so every page is empty; the
+    /// subscription is recorded so `agent_update` pushes can honour it later.
+    async fn fetch_agents(&mut self, req: FetchAgentsRequest) -> Result<(), RpcFailure> {
+        let subscription_id = req.subscribe.map(|subscribe| {
+            let id = subscribe
+                .subscription_id
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(new_subscription_id);
+            self.agents_subscription = Some(id.clone());
+            id
+        });
+        let response = FetchAgentsResponse {
+            request_id: req.request_id,
+            subscription_id,
+            entries: Vec::new(),
+            page_info: PageInfo {
+                next_cursor: None,
+                prev_cursor: req.page.and_then(|page| page.cursor),
+                has_more: false,
+            },
+        };
+        self.reply(SessionMessage::FetchAgentsResponse(response)).await
+    }
+
+    /// Sends a reply; a vanished client is not the handler's failure (the
+    /// connection notices on its next read).
+    async fn reply(&self, message: SessionMessage) -> Result<(), RpcFailure> {
+        let _ = self.outbox.session(message).await;
+        Ok(())
+    }
+}
+
+/// A random UUID v4 string, the form Paseo uses for subscription ids.
+fn new_subscription_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+/// The `server_info` this daemon announces: Paseo's exact shape, with voice
+/// reported as disabled (it is out of scope) and the providers snapshot
+/// feature on.
+pub(crate) fn server_info(server_id: String, hostname: Option<String>) -> ServerInfo {
+    ServerInfo {
+        server_id,
+        hostname,
+        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        capabilities: Some(serde_json::json!({
+            "voice": {
+                "dictation": {"enabled": false, "reason": "Dictation is disabled in daemon config."},
+                "voice": {"enabled": false, "reason": "Realtime voice is disabled in daemon config."}
+            }
+        })),
+        features: Some(ServerFeatures {
+            providers_snapshot: Some(true),
+        }),
+    }
+}
+
+/// Answers a request nobody can serve: `rpc_error` `unknown_schema`.
+pub(crate) fn unknown_schema(request_id: String, request_type: Option<String>) -> SessionMessage {
+    SessionMessage::RpcError(RpcError {
+        request_id,
+        request_type,
+        error: "Unknown request schema".to_owned(),
+        code: Some(rpc_code::UNKNOWN_SCHEMA.to_owned()),
+    })
+}
+
+/// Answers an invalid request that still carried a requestId:
+/// `rpc_error` `invalid_message`.
+pub(crate) fn invalid_message(request_id: String, request_type: Option<String>) -> SessionMessage {
+    SessionMessage::RpcError(RpcError {
+        request_id,
+        request_type,
+        error: "Invalid message".to_owned(),
+        code: Some(rpc_code::INVALID_MESSAGE.to_owned()),
+    })
+}
+
+/// `status: error` for a frame from which no requestId could be extracted.
+pub(crate) fn status_error(message: String) -> SessionMessage {
+    SessionMessage::Status(StatusPayload::Error { message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscription_ids_are_uuid_v4() {
+        let id = new_subscription_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_eq!(id.matches('-').count(), 4);
+    }
+
+    #[test]
+    fn server_info_matches_the_fixture_shape() {
+        let info = server_info("srv_pqDi4-5KRHs8".into(), Some("vm".into()));
+        let message = SessionMessage::Status(StatusPayload::ServerInfo(info));
+        let json = serde_json::to_value(protocol::ServerFrame::session(message)).expect("serialises");
+        let mut expected: serde_json::Value = serde_json::from_str(
+            r#"{"type":"session","message":{"type":"status","payload":{"status":"server_info","serverId":"srv_pqDi4-5KRHs8","hostname":"vm","version":"0.1.65-beta.5","capabilities":{"voice":{"dictation":{"enabled":false,"reason":"Dictation is disabled in daemon config."},"voice":{"enabled":false,"reason":"Realtime voice is disabled in daemon config."}}},"features":{"providersSnapshot":true}}}}"#,
+        )
+        .expect("fixture");
+        expected["message"]["payload"]["version"] = env!("CARGO_PKG_VERSION").into();
+        assert_eq!(json, expected);
+    }
+}
