@@ -89,7 +89,10 @@ pub(crate) async fn run(socket: WebSocket, state: Arc<DaemonState>) {
 /// 1009 (best effort), anything else means the client is gone.
 fn read_error(err: &axum::Error) -> End {
     let text = err.to_string();
-    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big") {
+    if text.contains("Space limit exceeded")
+        || text.contains("too long")
+        || text.contains("too big")
+    {
         tracing::warn!(%err, "refused an oversized frame");
         End::Close(close_code::SIZE, "Message too big")
     } else {
@@ -111,7 +114,10 @@ impl Connection {
         match message {
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(_) => match self.phase {
-                Phase::AwaitingHello { .. } => Err(End::Close(close::INVALID_HELLO, close::REASON_SESSION_BEFORE_HELLO)),
+                Phase::AwaitingHello { .. } => Err(End::Close(
+                    close::INVALID_HELLO,
+                    close::REASON_SESSION_BEFORE_HELLO,
+                )),
                 // Binary frames carry terminal streams and file transfers,
                 // neither of which exists yet.
                 Phase::Ready(_) => {
@@ -135,27 +141,41 @@ impl Connection {
         }
         match &mut self.phase {
             Phase::AwaitingHello { .. } => self.before_hello(inbound).await,
-            Phase::Ready(session) => after_hello(session, &self.outbox, inbound, text, received_at).await,
+            Phase::Ready(session) => {
+                after_hello(session, &self.outbox, inbound, text, received_at).await
+            }
         }
     }
 
     async fn before_hello(&mut self, inbound: Inbound) -> Result<(), End> {
-        let session_before_hello = End::Close(close::INVALID_HELLO, close::REASON_SESSION_BEFORE_HELLO);
+        let session_before_hello =
+            End::Close(close::INVALID_HELLO, close::REASON_SESSION_BEFORE_HELLO);
         let invalid_hello = End::Close(close::INVALID_HELLO, close::REASON_INVALID_HELLO);
         match inbound {
             Inbound::Hello(hello) => self.accept_hello(hello).await,
-            Inbound::Request(_) | Inbound::Unknown { in_session: true, .. } => Err(session_before_hello),
-            Inbound::Invalid { frame_type, .. } if frame_type.as_deref() == Some("session") => Err(session_before_hello),
+            Inbound::Request(_)
+            | Inbound::Unknown {
+                in_session: true, ..
+            } => Err(session_before_hello),
+            Inbound::Invalid { frame_type, .. } if frame_type.as_deref() == Some("session") => {
+                Err(session_before_hello)
+            }
             _ => Err(invalid_hello),
         }
     }
 
     async fn accept_hello(&mut self, hello: Hello) -> Result<(), End> {
         if hello.client_id.trim().is_empty() {
-            return Err(End::Close(close::INVALID_HELLO, close::REASON_INVALID_HELLO));
+            return Err(End::Close(
+                close::INVALID_HELLO,
+                close::REASON_INVALID_HELLO,
+            ));
         }
         if hello.protocol_version != PROTOCOL_VERSION {
-            return Err(End::Close(close::INCOMPATIBLE_VERSION, close::REASON_INCOMPATIBLE_VERSION));
+            return Err(End::Close(
+                close::INCOMPATIBLE_VERSION,
+                close::REASON_INCOMPATIBLE_VERSION,
+            ));
         }
         let session = Session::new(&hello, self.state.clone(), self.outbox.clone());
         tracing::info!(client_id = %session.client_id(), client_type = ?hello.client_type, app_version = ?hello.app_version, "client connected");
@@ -171,6 +191,9 @@ impl Connection {
             Phase::Ready(session) => session.client_id().to_owned(),
             Phase::AwaitingHello { .. } => String::new(),
         };
+        // Holding the state until the close handshake is over keeps
+        // `RunningDaemon::shutdown` waiting for it.
+        let _state = self.state.clone();
         match end {
             End::Close(code, reason) => {
                 tracing::info!(code, reason, client_id = %client, "closing connection");
@@ -200,7 +223,12 @@ async fn after_hello(
     received_at: i64,
 ) -> Result<(), End> {
     let reply = match inbound {
-        Inbound::Hello(_) => return Err(End::Close(close::INVALID_HELLO, close::REASON_UNEXPECTED_HELLO)),
+        Inbound::Hello(_) => {
+            return Err(End::Close(
+                close::INVALID_HELLO,
+                close::REASON_UNEXPECTED_HELLO,
+            ));
+        }
         Inbound::Ping | Inbound::RecordingState => return Ok(()),
         Inbound::Request(request) => match session.handle(request, received_at).await? {
             Handled::Done => return Ok(()),

@@ -41,7 +41,9 @@ impl RunningDaemon {
     /// starts serving. Returns once the socket is listening.
     pub async fn start(config: DaemonConfig) -> Result<RunningDaemon, DaemonError> {
         if !config.listen.ip().is_loopback() {
-            return Err(DaemonError::NonLoopbackListen { addr: config.listen });
+            return Err(DaemonError::NonLoopbackListen {
+                addr: config.listen,
+            });
         }
         let home = LockedHome::acquire(&config.home)?;
         let server_id = identity::resolve_server_id(home.path(), config.server_id.as_deref())?;
@@ -69,7 +71,10 @@ impl RunningDaemon {
                 // Err means the RunningDaemon was dropped: stop as well.
                 let _ = stopping.wait_for(|stop| *stop).await;
             };
-            if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            if let Err(err) = axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await
+            {
                 tracing::error!(%err, "server stopped with an error");
             }
         });
@@ -104,12 +109,18 @@ impl RunningDaemon {
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + self.grace;
-        if tokio::time::timeout_at(deadline, &mut self.serve).await.is_err() {
+        if tokio::time::timeout_at(deadline, &mut self.serve)
+            .await
+            .is_err()
+        {
             tracing::warn!("HTTP server did not stop within the grace period");
             self.serve.abort();
         }
         // Every connection holds the state; the channel closes with the last.
-        if tokio::time::timeout_at(deadline, self.alive.recv()).await.is_err() {
+        if tokio::time::timeout_at(deadline, self.alive.recv())
+            .await
+            .is_err()
+        {
             tracing::warn!("some connections did not close within the grace period");
         }
         tracing::info!("daemon stopped");

@@ -109,8 +109,14 @@ mod tests {
     #[test]
     fn explicit_id_wins_and_is_not_persisted() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(resolve_server_id(dir.path(), Some(" srv_x ")).expect("explicit"), "srv_x");
-        assert!(!dir.path().join(SERVER_ID_FILE).exists(), "an override is not persisted");
+        assert_eq!(
+            resolve_server_id(dir.path(), Some(" srv_x ")).expect("explicit"),
+            "srv_x"
+        );
+        assert!(
+            !dir.path().join(SERVER_ID_FILE).exists(),
+            "an override is not persisted"
+        );
     }
 
     #[test]

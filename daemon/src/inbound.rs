@@ -114,7 +114,9 @@ mod tests {
 
     #[test]
     fn unknown_session_type_keeps_request_id_and_type() {
-        match classify(r#"{"type":"session","message":{"type":"list_agents_request","requestId":"x"}}"#) {
+        match classify(
+            r#"{"type":"session","message":{"type":"list_agents_request","requestId":"x"}}"#,
+        ) {
             Inbound::Unknown { in_session, meta } => {
                 assert!(in_session);
                 assert_eq!(meta.request_id.as_deref(), Some("x"));
@@ -126,9 +128,22 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["", "null", "[]", "1", "\"s\"", "{", "{}", r#"{"type":1}"#, r#"{"type":"session"}"#,
-            r#"{"type":"session","message":null}"#, r#"{"type":"session","message":{"type":[]}}"#,
-            r#"{"type":"hello","clientId":{}}"#, "\u{0}", r#"{"type":"session","message":{"requestId":5}}"#] {
+        for text in [
+            "",
+            "null",
+            "[]",
+            "1",
+            "\"s\"",
+            "{",
+            "{}",
+            r#"{"type":1}"#,
+            r#"{"type":"session"}"#,
+            r#"{"type":"session","message":null}"#,
+            r#"{"type":"session","message":{"type":[]}}"#,
+            r#"{"type":"hello","clientId":{}}"#,
+            "\u{0}",
+            r#"{"type":"session","message":{"requestId":5}}"#,
+        ] {
             let _ = classify(text);
         }
     }
@@ -136,7 +151,11 @@ mod tests {
     #[test]
     fn missing_request_id_on_known_type_is_invalid_without_id() {
         match classify(r#"{"type":"session","message":{"type":"fetch_agents_request"}}"#) {
-            Inbound::Invalid { frame_type, meta, message } => {
+            Inbound::Invalid {
+                frame_type,
+                meta,
+                message,
+            } => {
                 assert_eq!(frame_type.as_deref(), Some("session"));
                 assert_eq!(meta.request_id, None);
                 assert!(message.starts_with("Invalid message: "), "{message}");

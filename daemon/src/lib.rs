@@ -23,6 +23,8 @@ mod server;
 mod session;
 mod time_util;
 
-pub use config::{DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DaemonConfig, default_home};
+pub use config::{
+    DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DaemonConfig, default_home,
+};
 pub use daemon::RunningDaemon;
 pub use error::DaemonError;

@@ -56,7 +56,9 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -81,7 +83,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.hello_timeout = Duration::from_millis(cli.hello_timeout_ms);
     config.max_frame_bytes = cli.max_frame_bytes;
     config.server_id = cli.server_id;
-    let daemon = RunningDaemon::start(config).await.context("cannot start the daemon")?;
+    let daemon = RunningDaemon::start(config)
+        .await
+        .context("cannot start the daemon")?;
     wait_for_stop_signal().await?;
     tracing::info!("stop signal received, shutting down");
     daemon.shutdown().await;
@@ -103,9 +107,18 @@ mod tests {
 
     #[test]
     fn listen_forms() {
-        assert_eq!(parse_listen("127.0.0.1:0"), Ok(SocketAddr::from(([127, 0, 0, 1], 0))));
-        assert_eq!(parse_listen("localhost:7000"), Ok(SocketAddr::from(([127, 0, 0, 1], 7000))));
-        assert_eq!(parse_listen("6767"), Ok(SocketAddr::from(([127, 0, 0, 1], 6767))));
+        assert_eq!(
+            parse_listen("127.0.0.1:0"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 0)))
+        );
+        assert_eq!(
+            parse_listen("localhost:7000"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 7000)))
+        );
+        assert_eq!(
+            parse_listen("6767"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 6767)))
+        );
         assert!(parse_listen("[::1]:80").is_ok());
         assert!(parse_listen("example.com:80").is_err());
     }

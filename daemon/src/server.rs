@@ -52,7 +52,11 @@ pub(crate) fn router(state: Arc<DaemonState>) -> Router {
         .with_state(state)
 }
 
-async fn ws_upgrade(State(state): State<Arc<DaemonState>>, headers: HeaderMap, mut ws: WebSocketUpgrade) -> Response {
+async fn ws_upgrade(
+    State(state): State<Arc<DaemonState>>,
+    headers: HeaderMap,
+    mut ws: WebSocketUpgrade,
+) -> Response {
     // Browsers fail the handshake when they offered subprotocols and none is
     // selected; Paseo (without a password) echoes the first one offered.
     if let Some(first) = first_offered_protocol(&headers) {
@@ -67,8 +71,16 @@ async fn ws_upgrade(State(state): State<Arc<DaemonState>>, headers: HeaderMap, m
 
 /// The first subprotocol in the client's `Sec-WebSocket-Protocol` header(s).
 fn first_offered_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
-    let first = headers.get(header::SEC_WEBSOCKET_PROTOCOL)?.to_str().ok()?.split(',').next()?.trim();
-    (!first.is_empty()).then(|| HeaderValue::from_str(first).ok()).flatten()
+    let first = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .next()?
+        .trim();
+    (!first.is_empty())
+        .then(|| HeaderValue::from_str(first).ok())
+        .flatten()
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -103,7 +115,11 @@ async fn guard_host_and_origin(request: Request, next: Next) -> Response {
         path = %request.uri().path(),
         "rejected request from a non-local host or origin"
     );
-    (StatusCode::FORBIDDEN, "Forbidden: non-local Host or Origin\n").into_response()
+    (
+        StatusCode::FORBIDDEN,
+        "Forbidden: non-local Host or Origin\n",
+    )
+        .into_response()
 }
 
 /// Whether a Host or Origin header value (turned into a URL by `to_url`)

@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use protocol::{
-    ClientType, FetchAgentsRequest, FetchAgentsResponse, Hello, PageInfo, RpcError, ServerFeatures, ServerInfo,
-    SessionMessage, SessionPing, SessionPong, SessionRequest, StatusPayload, rpc_code,
+    ClientType, FetchAgentsRequest, FetchAgentsResponse, Hello, PageInfo, RpcError, ServerFeatures,
+    ServerInfo, SessionMessage, SessionPing, SessionPong, SessionRequest, StatusPayload, rpc_code,
 };
 use rand::RngCore;
 
@@ -79,11 +79,19 @@ impl Session {
 
     /// Dispatches one well-formed request. `received_at` is the epoch-ms
     /// time the frame arrived.
-    pub(crate) async fn handle(&mut self, request: SessionRequest, received_at: i64) -> Result<Handled, Disconnected> {
+    pub(crate) async fn handle(
+        &mut self,
+        request: SessionRequest,
+        received_at: i64,
+    ) -> Result<Handled, Disconnected> {
         let request_type = request.type_name();
         let (request_id, result) = match request {
-            SessionRequest::Ping(ping) => (ping.request_id.clone(), self.ping(ping, received_at).await),
-            SessionRequest::FetchAgentsRequest(req) => (req.request_id.clone(), self.fetch_agents(req).await),
+            SessionRequest::Ping(ping) => {
+                (ping.request_id.clone(), self.ping(ping, received_at).await)
+            }
+            SessionRequest::FetchAgentsRequest(req) => {
+                (req.request_id.clone(), self.fetch_agents(req).await)
+            }
             _ => return Ok(Handled::Unsupported),
         };
         if let Err(failure) = result {
@@ -131,7 +139,8 @@ impl Session {
                 has_more: false,
             },
         };
-        self.reply(SessionMessage::FetchAgentsResponse(response)).await
+        self.reply(SessionMessage::FetchAgentsResponse(response))
+            .await
     }
 
     /// Sends a reply; a vanished client is not the handler's failure (the
@@ -149,7 +158,14 @@ fn new_subscription_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// The `server_info` this daemon announces: Paseo's exact shape, with voice
@@ -214,7 +230,8 @@ mod tests {
     fn server_info_matches_the_fixture_shape() {
         let info = server_info("srv_pqDi4-5KRHs8".into(), Some("vm".into()));
         let message = SessionMessage::Status(StatusPayload::ServerInfo(info));
-        let json = serde_json::to_value(protocol::ServerFrame::session(message)).expect("serialises");
+        let json =
+            serde_json::to_value(protocol::ServerFrame::session(message)).expect("serialises");
         let mut expected: serde_json::Value = serde_json::from_str(
             r#"{"type":"session","message":{"type":"status","payload":{"status":"server_info","serverId":"srv_pqDi4-5KRHs8","hostname":"vm","version":"0.1.65-beta.5","capabilities":{"voice":{"dictation":{"enabled":false,"reason":"Dictation is disabled in daemon config."},"voice":{"enabled":false,"reason":"Realtime voice is disabled in daemon config."}}},"features":{"providersSnapshot":true}}}}"#,
         )
