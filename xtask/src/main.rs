@@ -1,1 +1,248 @@
-fn main() {}
+//! `cargo xtask`: the project's build runner.
+//!
+//! Why not cargo-leptos: on this toolchain (rustc 1.95) the current release
+//! does not build, and the version that does costs ~11 minutes of CI to
+//! compile and still shells out to a `wasm-bindgen` binary of the exact
+//! version. This runner links `wasm-bindgen-cli-support` at the version pinned
+//! in the workspace, so the bundle always matches the `wasm-bindgen` crate in
+//! `Cargo.lock`, and the whole pipeline is four visible steps:
+//!
+//! 1. `cargo build -p frontend --target wasm32-unknown-unknown`
+//!    (profile `wasm-release` for `--release`);
+//! 2. wasm-bindgen (`--target web`) into `target/site/pkg/paseo-web.{js,wasm}`;
+//! 3. for `--release`, `wasm-opt -Oz` from the pinned npm `binaryen`
+//!    (Debian's binaryen silently breaks hydration);
+//! 4. copy `style/main.css` to `pkg/paseo-web.css` and `public/*` to the site
+//!    root, then `cargo build -p server` (the bundle name reaches Leptos at
+//!    compile time through `.cargo/config.toml`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+/// The bundle name; must equal `LEPTOS_OUTPUT_NAME` in `.cargo/config.toml`.
+const OUTPUT_NAME: &str = "paseo-web";
+
+const USAGE: &str = "\
+cargo xtask — build runner for paseo-web
+
+USAGE:
+    cargo xtask build [--release]        build the wasm bundle, the CSS and the server
+    cargo xtask bundle [--release]       build only the wasm bundle and the CSS
+    cargo xtask serve [--release] [-- ARGS]
+                                         build, then run paseo-web with ARGS
+    cargo xtask size                     print the size of the built bundle (raw and gzip)
+
+The site (pkg/ with js, wasm and css) goes to target/site; paseo-web serves it
+from there (--site-root to change).";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (ours, passthrough) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (&args[..], &[][..]),
+    };
+    let release = ours.iter().any(|a| a == "--release");
+    let root = workspace_root()?;
+    match ours.first().map(String::as_str) {
+        Some("build") => {
+            bundle(&root, release)?;
+            build_server(&root, release)
+        }
+        Some("bundle") => bundle(&root, release),
+        Some("serve") => {
+            bundle(&root, release)?;
+            build_server(&root, release)?;
+            serve(&root, release, passthrough)
+        }
+        Some("size") => size(&root),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask must live one level below the workspace root")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn step(name: &str) -> Instant {
+    eprintln!("xtask: {name}…");
+    Instant::now()
+}
+
+fn done(name: &str, started: Instant) {
+    eprintln!("xtask: {name} done in {:.1}s", started.elapsed().as_secs_f64());
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Steps 1–4 except the server build.
+fn bundle(root: &Path, release: bool) -> Result<()> {
+    let target = target_dir(root);
+    let site = target.join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
+
+    let t = step("compiling the frontend to wasm");
+    let profile = if release { "wasm-release" } else { "dev" };
+    run(cargo().current_dir(root).args([
+        "build",
+        "--package",
+        "frontend",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        profile,
+    ]))?;
+    done("wasm compile", t);
+
+    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let wasm = target
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join("frontend.wasm");
+    let t = step("running wasm-bindgen");
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(&wasm)
+        .web(true)
+        .context("wasm-bindgen --target web")?
+        .out_name(OUTPUT_NAME)
+        .debug(!release)
+        .keep_debug(!release);
+    bindgen
+        .generate(&pkg)
+        .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+    let bindgen_wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    let final_wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
+    std::fs::rename(&bindgen_wasm, &final_wasm).context("renaming the wasm bundle")?;
+    done("wasm-bindgen", t);
+
+    if release {
+        let t = step("optimising with wasm-opt -Oz");
+        let wasm_opt = wasm_opt(root)?;
+        run(Command::new(&wasm_opt)
+            .arg("-Oz")
+            .args([
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--enable-mutable-globals",
+            ])
+            .arg(&final_wasm)
+            .arg("-o")
+            .arg(&final_wasm))?;
+        done("wasm-opt", t);
+    }
+
+    std::fs::copy(
+        root.join("style/main.css"),
+        pkg.join(format!("{OUTPUT_NAME}.css")),
+    )
+    .context("copying style/main.css")?;
+    let public = root.join("public");
+    if public.is_dir() {
+        for entry in std::fs::read_dir(&public)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::copy(entry.path(), site.join(entry.file_name()))?;
+            }
+        }
+    }
+    eprintln!("xtask: site ready in {}", site.display());
+    Ok(())
+}
+
+/// The pinned npm binaryen (`tools/node_modules`), never Debian's.
+fn wasm_opt(root: &Path) -> Result<PathBuf> {
+    let candidate = root.join("tools/node_modules/.bin/wasm-opt");
+    if candidate.exists() {
+        return Ok(candidate);
+    }
+    bail!(
+        "wasm-opt not found at {}: run `npm ci --prefix tools` (scripts/setup.sh does it); \
+         Debian's binaryen is deliberately not used because it breaks hydration",
+        candidate.display()
+    )
+}
+
+fn build_server(root: &Path, release: bool) -> Result<()> {
+    let t = step("compiling the server");
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args(["build", "--package", "server", "--package", "daemon"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)?;
+    done("server compile", t);
+    Ok(())
+}
+
+fn serve(root: &Path, release: bool, args: &[String]) -> Result<()> {
+    let bin = target_dir(root)
+        .join(if release { "release" } else { "debug" })
+        .join("paseo-web");
+    let site = target_dir(root).join("site");
+    run(Command::new(bin)
+        .arg("--site-root")
+        .arg(site)
+        .args(args)
+        .current_dir(root))
+}
+
+fn size(root: &Path) -> Result<()> {
+    use std::io::Write;
+    let pkg = target_dir(root).join("site/pkg");
+    for name in [format!("{OUTPUT_NAME}.wasm"), format!("{OUTPUT_NAME}.js")] {
+        let path = pkg.join(&name);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut gz = Command::new("gzip")
+            .arg("-9c")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("gzip")?;
+        gz.stdin
+            .take()
+            .context("gzip stdin")?
+            .write_all(&bytes)?;
+        let out = gz.wait_with_output()?;
+        println!(
+            "{name}: {} bytes raw, {} bytes gzip -9",
+            bytes.len(),
+            out.stdout.len()
+        );
+    }
+    Ok(())
+}

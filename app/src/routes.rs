@@ -1,0 +1,3 @@
+//! The site map: one module per route.
+
+pub mod home;

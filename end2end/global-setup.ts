@@ -1,0 +1,12 @@
+import { startWebServer } from "./tests/support/processes";
+
+// Starts `paseo-web --no-embedded-daemon` on an ephemeral port for the whole
+// run; tests start and stop the daemon themselves. The base URL reaches the
+// workers through the environment.
+export default async function globalSetup() {
+  const web = await startWebServer();
+  process.env.PASEO_WEB_URL = web.url;
+  return async () => {
+    await web.stop();
+  };
+}

@@ -1,0 +1,201 @@
+//! The web server behind `paseo-web`.
+//!
+//! It wires four things together: the embedded local daemon (optional), the
+//! [`hub::Hub`] that keeps one connection per daemon, the Leptos SSR routes
+//! and server functions of [`app`], and the browser live channel
+//! ([`live`]). Requests pass the Host/Origin [`guard`] first.
+
+pub mod cli;
+pub mod config;
+pub mod guard;
+pub mod live;
+mod ssr;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{ServerConfig, ServerError};
+
+/// Label of the profile the server itself is configured with.
+pub const LOCAL_LABEL: &str = "Local Host";
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub hub: hub::Hub,
+    pub config: Arc<ServerConfig>,
+    /// The daemons the server keeps connected itself (embedded daemon).
+    pub pinned: Arc<Vec<(String, hub::DaemonKey, String)>>,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// A started server; dropping it does not stop it, call [`Self::shutdown`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    daemon: Option<daemon::RunningDaemon>,
+}
+
+impl RunningServer {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Waits for Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn wait_for_shutdown_signal(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+
+    /// Stops serving, then stops the embedded daemon.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        if let Some(daemon) = self.daemon {
+            daemon.shutdown().await;
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Starts the embedded daemon (if configured), the hub and the HTTP server.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let js = config.site_root.join("pkg/paseo-web.js");
+    if !js.exists() {
+        return Err(ServerError::MissingSite(config.site_root.clone()));
+    }
+    let daemon = match config.embedded_daemon {
+        Some(addr) => {
+            let daemon_config = daemon::DaemonConfig::new(addr, config.daemon_home.clone());
+            let running = daemon::RunningDaemon::start(daemon_config).await?;
+            tracing::info!(
+                addr = %running.local_addr(),
+                server_id = running.server_id(),
+                "embedded daemon started"
+            );
+            Some(running)
+        }
+        None => None,
+    };
+
+    let hub = hub::Hub::new(hub::HubConfig::default());
+    let mut pinned = Vec::new();
+    if daemon.is_some() {
+        let target = hub::DaemonTarget {
+            url: config.fallback_ws_url.clone(),
+            password: None,
+            label: LOCAL_LABEL.to_owned(),
+        };
+        match hub.pin(target) {
+            Ok(key) => pinned.push((
+                LOCAL_LABEL.to_owned(),
+                key,
+                config.fallback_ws_url.clone(),
+            )),
+            Err(err) => tracing::warn!(%err, "cannot watch the embedded daemon"),
+        }
+    }
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("paseo-web")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(local_addr)
+        .build();
+    let state = AppState {
+        leptos_options,
+        hub,
+        config: Arc::new(config),
+        pinned: Arc::new(pinned),
+    };
+    let router = router(state);
+
+    let (stop, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        });
+        if let Err(err) = serve.await {
+            tracing::error!(%err, "http server stopped with an error");
+        }
+    });
+    tracing::info!(%local_addr, "paseo-web listening");
+    Ok(RunningServer {
+        local_addr,
+        stop,
+        task,
+        daemon,
+    })
+}
+
+/// All routes: health, the live channel, Leptos pages and server functions,
+/// static files; wrapped in the Host/Origin guard.
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let app_config = app::AppConfig {
+        fallback_ws_url: state.config.fallback_ws_url.clone(),
+    };
+    let context = ssr::context(state.clone());
+    let shell_options = state.leptos_options.clone();
+    let shell_config = app_config.clone();
+    let fallback_config = app_config;
+    Router::new()
+        .route("/api/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/live", get(live::upgrade))
+        .leptos_routes_with_context(&state, routes, context, move || {
+            app::shell(shell_options.clone(), shell_config.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(move |options| {
+            app::shell(options, fallback_config.clone())
+        }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::check_host_and_origin,
+        ))
+        .with_state(state)
+}
