@@ -18,8 +18,11 @@ pub const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 /// that connection, never the daemon.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
-/// Everything a daemon needs to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything a daemon needs to start. Build it with [`DaemonConfig::new`]
+/// and set fields; it is `non_exhaustive` so fields can be added later
+/// without breaking embedders.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DaemonConfig {
     /// Address to bind; port 0 picks a free port (see
     /// [`crate::RunningDaemon::local_addr`]). Must be a loopback address

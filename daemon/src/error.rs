@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// A failure to start (or keep) a daemon.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DaemonError {
     /// The listen address is not loopback; without password authentication
     /// (not implemented yet) anyone on the network could drive the agents.

@@ -11,6 +11,8 @@
 //!   timelines, providers, files and git become new session handlers and
 //!   new modules holding daemon-wide state in `server::DaemonState`.
 
+#![warn(missing_docs)]
+
 pub mod config;
 mod connection;
 mod daemon;
