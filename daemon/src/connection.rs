@@ -230,7 +230,7 @@ async fn after_hello(
             ));
         }
         Inbound::Ping | Inbound::RecordingState => return Ok(()),
-        Inbound::Request(request) => match session.handle(request, received_at).await? {
+        Inbound::Request(request) => match session.handle(*request, received_at).await? {
             Handled::Done => return Ok(()),
             Handled::Unsupported => unknown(RequestMeta::extract(text)),
         },

@@ -20,7 +20,7 @@ pub(crate) enum Inbound {
     /// Accepted and ignored.
     RecordingState,
     /// A well-formed session request of a type the protocol crate knows.
-    Request(SessionRequest),
+    Request(Box<SessionRequest>),
     /// A frame whose type nobody knows (`session` with an unknown inner
     /// type, or an unknown top-level type).
     Unknown {
@@ -82,7 +82,7 @@ pub(crate) fn classify(text: &str) -> Inbound {
             in_session: true,
             meta: RequestMeta::extract(text),
         },
-        Ok(ClientFrame::Session { message }) => Inbound::Request(message),
+        Ok(ClientFrame::Session { message }) => Inbound::Request(Box::new(message)),
         Ok(ClientFrame::Unknown) => Inbound::Unknown {
             in_session: false,
             meta: RequestMeta::extract(text),
