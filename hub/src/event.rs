@@ -9,7 +9,9 @@ use crate::target::DaemonKey;
 /// A change on one daemon, sent to every [`crate::Hub::subscribe`] receiver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HubEvent {
-    /// The connection's snapshot changed (status, error, server info).
+    /// The connection's snapshot changed (status, error, server info). A
+    /// final `idle` snapshot follows when the connection is closed because
+    /// nobody watches it any more.
     Connection {
         key: DaemonKey,
         snapshot: ConnectionSnapshot,

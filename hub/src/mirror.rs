@@ -187,7 +187,7 @@ fn apply_buffered(list: &mut BTreeMap<String, AgentSnapshot>, update: AgentUpdat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::{AgentEntry, AgentStatus, PageInfo};
+    use protocol::AgentStatus;
 
     fn agent(id: &str, updated_at: &str) -> AgentSnapshot {
         serde_json::from_value(serde_json::json!({
@@ -202,22 +202,16 @@ mod tests {
         agents: &[AgentSnapshot],
         next: Option<&str>,
     ) -> FetchAgentsResponse {
-        FetchAgentsResponse {
-            request_id: request_id.into(),
-            subscription_id: None,
-            entries: agents
-                .iter()
-                .map(|a| AgentEntry {
-                    agent: a.clone(),
-                    project: None,
-                })
-                .collect(),
-            page_info: PageInfo {
-                next_cursor: next.map(str::to_owned),
-                prev_cursor: None,
-                has_more: next.is_some(),
-            },
-        }
+        let entries: Vec<_> = agents
+            .iter()
+            .map(|a| serde_json::json!({ "agent": a }))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "requestId": request_id,
+            "entries": entries,
+            "pageInfo": { "nextCursor": next, "prevCursor": null, "hasMore": next.is_some() },
+        }))
+        .unwrap()
     }
 
     fn upsert(a: AgentSnapshot) -> AgentUpdate {

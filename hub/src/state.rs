@@ -171,13 +171,10 @@ mod tests {
     use ConnectionStatus::*;
 
     fn info(id: &str) -> ServerInfo {
-        ServerInfo {
-            server_id: id.into(),
-            hostname: Some("box".into()),
-            version: Some("".into()),
-            capabilities: None,
-            features: None,
-        }
+        serde_json::from_value(serde_json::json!({
+            "serverId": id, "hostname": "box", "version": "",
+        }))
+        .unwrap()
     }
 
     fn server_info(id: &str, at_ms: i64) -> StateEvent {

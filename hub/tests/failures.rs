@@ -256,3 +256,25 @@ async fn agent_updates_before_the_list_answer_are_kept() {
     let ids: Vec<_> = hub.agents(guard.key()).into_iter().map(|a| a.id).collect();
     assert_eq!(ids, ["early"]);
 }
+
+#[tokio::test]
+async fn wss_urls_are_attempted_with_tls() {
+    init_tracing();
+    // A plain-text WebSocket server: the TLS handshake must fail there, which
+    // shows TLS is compiled in and tried.
+    let stub = stub::websocket(|mut ws| async move { stub::drain(&mut ws).await }).await;
+    let hub = Hub::new(short_hello());
+    let guard = hub
+        .watch(target(format!("wss://{}/ws", stub.addr)))
+        .expect("watch");
+    let snapshot = wait_for_connection(&hub, guard.key(), "a failed attempt", |s| {
+        matches!(
+            s.status,
+            ConnectionStatus::Offline | ConnectionStatus::Error
+        )
+    })
+    .await;
+    let error = snapshot.last_error.unwrap_or_default();
+    assert!(!error.contains("not compiled"), "{error}");
+    assert!(stub.connection_count() >= 1);
+}
