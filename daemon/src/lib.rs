@@ -19,6 +19,7 @@ mod daemon;
 pub mod error;
 pub mod home;
 pub mod identity;
+pub mod provider;
 mod inbound;
 mod outbox;
 mod server;

@@ -1,0 +1,140 @@
+//! Providers: the one seam between the daemon and the coding agents it runs.
+//!
+//! The agent manager only knows this trait. A provider says who it is and
+//! whether it can run here ([`Provider::info`], [`Provider::availability`]),
+//! and opens sessions ([`Provider::open`]) — a fresh one, or an existing
+//! provider session by id (resume / import). A session then runs turns
+//! ([`AgentSession::prompt`] resolves when the turn ends) while everything
+//! the agent produces streams through the [`SessionEvent`] channel given at
+//! open time, so the manager can persist and broadcast items in order
+//! without ever blocking the provider's own I/O loop.
+//!
+//! Permission requests carry a oneshot reply: the provider waits on it in
+//! its own task; the manager stores the request durably, shows it to every
+//! client, and completes the oneshot when a client answers (or drops it when
+//! the turn dies, which the provider reports as "cancelled").
+
+use std::path::PathBuf;
+
+use futures_util::future::BoxFuture;
+use protocol::{
+    AgentMode, AgentModelDefinition, PermissionRequest, PermissionResponse, TimelineItem,
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Static description of a provider, for snapshots and new agents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderInfo {
+    /// Open string id on the wire (`claude`, `gemini`, `test`, …).
+    pub id: String,
+    /// Display name, e.g. "Claude".
+    pub label: String,
+    pub description: Option<String>,
+    pub default_mode_id: Option<String>,
+    /// Modes known before any session exists (may be empty).
+    pub modes: Vec<AgentMode>,
+    /// Models known before any session exists (may be empty).
+    pub models: Vec<AgentModelDefinition>,
+    /// Whether `open` with `resume_session_id` can work (ACP `loadSession`).
+    pub supports_resume: bool,
+}
+
+/// Whether a provider can run on this machine right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// With a reason a user can act on ("`gemini` not found on PATH").
+    Unavailable { reason: String },
+}
+
+/// What the manager asks for when it needs a live provider session.
+pub struct OpenSession {
+    pub cwd: PathBuf,
+    pub mode_id: Option<String>,
+    pub model: Option<String>,
+    /// `Some(id)`: load this provider session (resume / import).
+    pub resume_session_id: Option<String>,
+    /// Everything the session produces, in order.
+    pub events: mpsc::UnboundedSender<SessionEvent>,
+}
+
+/// A session that is open; returned by [`Provider::open`].
+pub struct OpenedSession {
+    pub session: Box<dyn AgentSession>,
+    /// The provider's own session id (persisted for resume).
+    pub session_id: String,
+    pub modes: Vec<AgentMode>,
+    pub current_mode_id: Option<String>,
+    pub models: Vec<AgentModelDefinition>,
+    pub current_model: Option<String>,
+}
+
+/// Something a running session produced.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// A timeline row: message/reasoning chunk, tool call state, todo, error…
+    Item(TimelineItem),
+    /// The agent asks the user. `request.id` is made by the provider and
+    /// unique within the daemon (e.g. a UUID). Answer through `reply`;
+    /// dropping `reply` means "cancelled".
+    Permission {
+        request: PermissionRequest,
+        reply: oneshot::Sender<PermissionResponse>,
+    },
+    /// The agent switched mode by itself.
+    ModeChanged { mode_id: String },
+    /// Token usage or cost, as the provider reports it (`lastUsage`).
+    Usage(serde_json::Value),
+    /// The provider process went away; `error` when it was not asked to.
+    Exited { error: Option<String> },
+}
+
+/// How a turn ended when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnEnd {
+    Completed,
+    Canceled,
+}
+
+/// Why a provider operation failed. Messages are shown to users as-is, so
+/// they say what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{0}")]
+    Unavailable(String),
+    /// Missing credentials: `message` says which env var or login.
+    #[error("{message}")]
+    Auth { message: String },
+    #[error("{0}")]
+    Crashed(String),
+    #[error("{0}")]
+    Timeout(String),
+    #[error("this provider cannot resume sessions")]
+    ResumeUnsupported,
+    #[error("{0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// A kind of coding agent the daemon can run.
+pub trait Provider: Send + Sync + 'static {
+    fn info(&self) -> ProviderInfo;
+    /// Cheap check (PATH lookup, config), called for snapshots and creates.
+    fn availability(&self) -> Availability;
+    /// Starts the agent process if needed and opens (or loads) a session.
+    fn open(&self, request: OpenSession) -> BoxFuture<'static, Result<OpenedSession, ProviderError>>;
+}
+
+/// One live provider session. Methods take `&self` and return `'static`
+/// futures so the manager can run them on their own tasks.
+pub trait AgentSession: Send + Sync + 'static {
+    /// Runs one turn; resolves when it ends. Items stream meanwhile.
+    fn prompt(&self, text: String) -> BoxFuture<'static, Result<TurnEnd, ProviderError>>;
+    /// Best effort: asks the agent to stop the running turn.
+    fn cancel(&self) -> BoxFuture<'static, ()>;
+    fn set_mode(&self, mode_id: String) -> BoxFuture<'static, Result<(), ProviderError>>;
+    fn set_model(&self, model: String) -> BoxFuture<'static, Result<(), ProviderError>>;
+    /// Stops the agent process (SIGTERM to its group, then SIGKILL).
+    fn shutdown(&self) -> BoxFuture<'static, ()>;
+}
