@@ -67,7 +67,11 @@ pub struct ReviewComment {
 /// A structured attachment, discriminated on `type`. Each carries the
 /// `mimeType` Paseo pairs with it (e.g. `application/github-pr`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Attachment {
     GithubPr {
         mime_type: String,
@@ -111,7 +115,9 @@ pub enum Attachment {
 
 /// Paseo accepts any value for `attachments`: a non-array counts as empty and
 /// invalid elements become [`Attachment::Unknown`]. Never fails.
-pub(crate) fn lenient_attachments<'de, D>(deserializer: D) -> Result<Option<Vec<Attachment>>, D::Error>
+pub(crate) fn lenient_attachments<'de, D>(
+    deserializer: D,
+) -> Result<Option<Vec<Attachment>>, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -120,7 +126,9 @@ where
         Value::Array(items) => Some(
             items
                 .into_iter()
-                .map(|item| serde_json::from_value(item.clone()).unwrap_or(Attachment::Unknown(item)))
+                .map(|item| {
+                    serde_json::from_value(item.clone()).unwrap_or(Attachment::Unknown(item))
+                })
                 .collect(),
         ),
         _ => Some(Vec::new()),

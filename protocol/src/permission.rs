@@ -78,7 +78,11 @@ pub struct PermissionRequest {
 /// The user's answer, discriminated on `behavior`. `selected_action_id`
 /// names the chosen [`PermissionAction`], whose behavior must match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "behavior", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "behavior",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum PermissionResponse {
     Allow {
         #[serde(default, skip_serializing_if = "Option::is_none")]

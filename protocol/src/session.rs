@@ -82,6 +82,10 @@ pub struct ClientHeartbeat {
 }
 
 /// A request or notification from a client, inside the session wrapper.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "requests are short-lived; boxing would only complicate matching and construction"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SessionRequest {

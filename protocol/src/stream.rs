@@ -30,11 +30,20 @@ pub struct AttentionNotification {
 /// `provider`. Internal daemon events (`usage_updated`, `mode_changed`, …)
 /// never reach the wire, so they are not declared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum StreamEvent {
     /// The provider session exists; `session_id` is its native id.
-    ThreadStarted { provider: String, session_id: String },
-    TurnStarted { provider: String },
+    ThreadStarted {
+        provider: String,
+        session_id: String,
+    },
+    TurnStarted {
+        provider: String,
+    },
     TurnCompleted {
         provider: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,9 +58,15 @@ pub enum StreamEvent {
         diagnostic: Option<String>,
     },
     /// E.g. `reason: "Interrupted"` after a cancel.
-    TurnCanceled { provider: String, reason: String },
+    TurnCanceled {
+        provider: String,
+        reason: String,
+    },
     /// A timeline row; the payload's `seq`/`epoch` address it.
-    Timeline { provider: String, item: TimelineItem },
+    Timeline {
+        provider: String,
+        item: TimelineItem,
+    },
     PermissionRequested {
         provider: String,
         request: PermissionRequest,

@@ -70,7 +70,11 @@ pub struct SubAgentAction {
 /// that only steer presentation (search `toolName`/`mode`, plain-text
 /// `icon`) are kept as open strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum ToolCallDetail {
     Shell {
         command: String,
@@ -240,8 +244,16 @@ pub enum CompactionTrigger {
 
 /// One timeline row's content, discriminated on `type`. Assistant and
 /// reasoning text arrive in chunks, one row per chunk.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "items are short-lived and mostly tool calls; boxing would only complicate matching"
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum TimelineItem {
     UserMessage {
         text: String,
