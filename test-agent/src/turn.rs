@@ -1,0 +1,281 @@
+//! One prompt turn: the scripted sequence of updates chosen by the prompt's
+//! markers, run on its own task so the main loop keeps reading stdin
+//! (for `session/cancel` and permission responses) meanwhile.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::agent::{Agent, str_param};
+use crate::edit::{self, EDIT_LINE};
+use crate::markers::{self, Markers};
+use crate::rpc::AgentError;
+use crate::shapes::ACCEPT_EDITS;
+
+/// How long `PLEASE_BE_SLOW` streams, and how often.
+const SLOW_TICKS: u32 = 300;
+const SLOW_TICK: Duration = Duration::from_millis(200);
+
+/// How a turn ended (the `stopReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    EndTurn,
+    Cancelled,
+}
+
+/// The user's answer to a permission request.
+enum Permission {
+    Allowed { always: bool },
+    Rejected,
+    Cancelled,
+}
+
+/// Validates a `session/prompt`, marks the session busy and spawns the turn.
+/// The response is sent by the turn when it ends.
+pub fn start(agent: &Arc<Agent>, id: Value, params: &Value) -> Result<(), AgentError> {
+    let session_id = str_param(params, "sessionId")?.to_owned();
+    let prompt = params
+        .get("prompt")
+        .and_then(Value::as_array)
+        .ok_or_else(|| AgentError::InvalidParams("`prompt` must be an array".into()))?;
+    let text: Vec<&str> = prompt
+        .iter()
+        .filter_map(|block| block.get("text").and_then(Value::as_str))
+        .collect();
+    let markers = Markers::parse(&text.join("\n"));
+    let recorded = prompt
+        .iter()
+        .map(|block| json!({"sessionUpdate": "user_message_chunk", "content": block}))
+        .collect();
+    let (cancel_tx, cancel) = watch::channel(false);
+    agent
+        .with_session(&session_id, |s| match s.turn {
+            Some(_) => Err(AgentError::Internal(
+                "a prompt turn is already running in this session".into(),
+            )),
+            None => {
+                s.turn = Some(cancel_tx);
+                Ok(())
+            }
+        })
+        .ok_or_else(|| AgentError::SessionNotFound(session_id.clone()))??;
+    let turn = Turn {
+        agent: Arc::clone(agent),
+        id,
+        session_id,
+        cancel,
+        recorded,
+    };
+    tokio::spawn(turn.run(markers));
+    Ok(())
+}
+
+/// A running turn and the updates it has sent (for the session history).
+struct Turn {
+    agent: Arc<Agent>,
+    id: Value,
+    session_id: String,
+    cancel: watch::Receiver<bool>,
+    recorded: Vec<Value>,
+}
+
+/// Resolves once the turn is cancelled (never, if the session went away).
+async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    if cancel.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn text_update(kind: &str, text: &str) -> Value {
+    json!({"sessionUpdate": kind, "content": {"type": "text", "text": text}})
+}
+
+impl Turn {
+    async fn run(mut self, markers: Markers) {
+        let outcome = self.script(&markers).await;
+        let recorded = std::mem::take(&mut self.recorded);
+        let keep = outcome.is_ok();
+        self.agent.with_session(&self.session_id, |s| {
+            s.turn = None;
+            if keep {
+                s.record.history.extend(recorded);
+            }
+        });
+        self.agent.persist(&self.session_id);
+        let result = outcome.map(|stop| {
+            let reason = match stop {
+                Stop::EndTurn => "end_turn",
+                Stop::Cancelled => "cancelled",
+            };
+            json!({"stopReason": reason})
+        });
+        tracing::info!(session = %self.session_id, ?result, "turn ended");
+        self.agent.respond(&self.id, result).await;
+    }
+
+    async fn script(&mut self, markers: &Markers) -> Result<Stop, AgentError> {
+        if markers.fail_auth {
+            return Err(AgentError::AuthRequired);
+        }
+        if markers.hang {
+            tracing::info!("HANG_FOREVER: this turn never ends");
+            std::future::pending::<()>().await;
+        }
+        if markers.crash {
+            self.update(text_update("agent_message_chunk", "Hi")).await;
+            tracing::info!("CRASH_NOW: exiting with code 3");
+            std::process::exit(3);
+        }
+        self.update(text_update("agent_thought_chunk", "Reading the prompt"))
+            .await;
+        self.update(text_update("agent_thought_chunk", " and planning a reply."))
+            .await;
+        if markers.todo {
+            self.update(plan_update()).await;
+        }
+        if let Some(path) = &markers.edit
+            && self.edit(path).await == Stop::Cancelled
+        {
+            return Ok(Stop::Cancelled);
+        }
+        if markers.slow && self.slow().await == Stop::Cancelled {
+            return Ok(Stop::Cancelled);
+        }
+        if *self.cancel.borrow() {
+            return Ok(Stop::Cancelled);
+        }
+        if markers.list {
+            self.update(text_update("agent_message_chunk", markers::SUMMARY))
+                .await;
+        } else {
+            for chunk in ["Hi", " there", "!"] {
+                self.update(text_update("agent_message_chunk", chunk)).await;
+            }
+        }
+        Ok(Stop::EndTurn)
+    }
+
+    /// Sends a `session/update` and records it for the history.
+    async fn update(&mut self, update: Value) {
+        self.agent.send_update(&self.session_id, &update).await;
+        self.recorded.push(update);
+    }
+
+    async fn slow(&mut self) -> Stop {
+        for tick in 0..SLOW_TICKS {
+            self.update(text_update("agent_message_chunk", &format!("tick{tick} ")))
+                .await;
+            tokio::select! {
+                () = tokio::time::sleep(SLOW_TICK) => {}
+                () = cancelled(&mut self.cancel) => return Stop::Cancelled,
+            }
+        }
+        Stop::EndTurn
+    }
+
+    /// The `EDIT_FILE` tool call, with its permission request.
+    async fn edit(&mut self, rel: &str) -> Stop {
+        let Some((cwd, mode, always)) = self.agent.with_session(&self.session_id, |s| {
+            let r = &s.record;
+            (r.cwd.clone(), r.mode_id.clone(), r.allow_always)
+        }) else {
+            return Stop::EndTurn;
+        };
+        let call_id = format!("toolu_{}", uuid::Uuid::new_v4().simple());
+        let target = edit::target_path(&cwd, rel);
+        let shown = target.as_ref().unwrap_or(&cwd).display().to_string();
+        let tool_call = json!({
+            "toolCallId": call_id,
+            "title": format!("Edit {rel}"),
+            "kind": "edit",
+            "status": "pending",
+            "locations": [{"path": shown}],
+            "rawInput": {"path": shown, "content": EDIT_LINE},
+        });
+        let mut announce = tool_call.clone();
+        announce["sessionUpdate"] = json!("tool_call");
+        announce["content"] = json!([]);
+        self.update(announce).await;
+        let target = match target {
+            Ok(target) => target,
+            Err(err) => return self.fail(&call_id, &err.to_string()).await,
+        };
+        if !always && mode != ACCEPT_EDITS {
+            match self.ask_permission(tool_call).await {
+                Permission::Allowed { always: false } => {}
+                Permission::Allowed { always: true } => {
+                    self.agent
+                        .with_session(&self.session_id, |s| s.record.allow_always = true);
+                }
+                Permission::Rejected => return self.fail(&call_id, "Permission denied").await,
+                Permission::Cancelled => {
+                    self.fail(&call_id, "Cancelled").await;
+                    return Stop::Cancelled;
+                }
+            }
+        }
+        self.update(json!({"sessionUpdate": "tool_call_update",
+            "toolCallId": call_id, "status": "in_progress"}))
+            .await;
+        match edit::append_line(&cwd, &target) {
+            Ok(diff) => {
+                self.update(json!({"sessionUpdate": "tool_call_update",
+                    "toolCallId": call_id, "status": "completed",
+                    "content": [{"type": "diff", "path": shown,
+                        "oldText": diff.old_text, "newText": diff.new_text}]}))
+                    .await;
+                Stop::EndTurn
+            }
+            Err(err) => self.fail(&call_id, &err.to_string()).await,
+        }
+    }
+
+    /// Reports a failed tool call; the turn goes on.
+    async fn fail(&mut self, call_id: &str, text: &str) -> Stop {
+        self.update(json!({"sessionUpdate": "tool_call_update",
+            "toolCallId": call_id, "status": "failed",
+            "content": [{"type": "content", "content": {"type": "text", "text": text}}]}))
+            .await;
+        Stop::EndTurn
+    }
+
+    async fn ask_permission(&mut self, tool_call: Value) -> Permission {
+        let params = json!({
+            "sessionId": self.session_id,
+            "toolCall": tool_call,
+            "options": [
+                {"optionId": "allow_once", "name": "Allow once", "kind": "allow_once"},
+                {"optionId": "allow_always", "name": "Always allow edits", "kind": "allow_always"},
+                {"optionId": "reject_once", "name": "Reject", "kind": "reject_once"},
+            ],
+        });
+        let (request_id, answer) = self
+            .agent
+            .request("session/request_permission", params)
+            .await;
+        let message = tokio::select! {
+            message = answer => message.unwrap_or(Value::Null),
+            () = cancelled(&mut self.cancel) => {
+                self.agent.forget_request(request_id);
+                return Permission::Cancelled;
+            }
+        };
+        let outcome = &message["result"]["outcome"];
+        match (outcome["outcome"].as_str(), outcome["optionId"].as_str()) {
+            (Some("cancelled"), _) => Permission::Cancelled,
+            (Some("selected"), Some("allow_once")) => Permission::Allowed { always: false },
+            (Some("selected"), Some("allow_always")) => Permission::Allowed { always: true },
+            _ => Permission::Rejected,
+        }
+    }
+}
+
+/// The `USE_TODO` plan.
+fn plan_update() -> Value {
+    json!({"sessionUpdate": "plan", "entries": [
+        {"content": "Read the request", "priority": "high", "status": "completed"},
+        {"content": "Write the reply", "priority": "medium", "status": "in_progress"},
+    ]})
+}
