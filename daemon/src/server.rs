@@ -37,6 +37,8 @@ pub(crate) struct DaemonState {
     pub max_frame_bytes: usize,
     /// Flips to `true` (or its sender drops) when the daemon stops.
     pub shutdown: watch::Receiver<bool>,
+    /// The agent providers (see `crate::provider::registry`).
+    pub providers: Arc<crate::provider::ProviderRegistry>,
     /// Held by every clone of the state: the daemon knows all connections
     /// have ended when the matching receiver sees the channel close.
     pub _alive: mpsc::Sender<()>,

@@ -17,6 +17,7 @@ use protocol::{
 use rand::RngCore;
 
 use crate::outbox::{Disconnected, Outbox};
+use crate::provider::requests as providers;
 use crate::server::DaemonState;
 use crate::time_util::epoch_ms;
 
@@ -92,6 +93,26 @@ impl Session {
             SessionRequest::FetchAgentsRequest(req) => {
                 (req.request_id.clone(), self.fetch_agents(req).await)
             }
+            SessionRequest::ListAvailableProvidersRequest(req) => (
+                req.request_id.clone(),
+                providers::list_available(self.state.providers(), &self.outbox, req).await,
+            ),
+            SessionRequest::GetProvidersSnapshotRequest(req) => (
+                req.request_id.clone(),
+                providers::get_snapshot(self.state.providers(), &self.outbox, req).await,
+            ),
+            SessionRequest::RefreshProvidersSnapshotRequest(req) => (
+                req.request_id.clone(),
+                providers::refresh_snapshot(self.state.providers(), &self.outbox, req).await,
+            ),
+            SessionRequest::ListProviderModelsRequest(req) => (
+                req.request_id.clone(),
+                providers::list_models(self.state.providers(), &self.outbox, req).await,
+            ),
+            SessionRequest::ListProviderModesRequest(req) => (
+                req.request_id.clone(),
+                providers::list_modes(self.state.providers(), &self.outbox, req).await,
+            ),
             _ => return Ok(Handled::Unsupported),
         };
         if let Err(failure) = result {

@@ -14,6 +14,13 @@
 //! client, and completes the oneshot when a client answers (or drops it when
 //! the turn dies, which the provider reports as "cancelled").
 
+pub mod acp;
+pub mod launch;
+pub mod registry;
+pub(crate) mod requests;
+
+pub use registry::ProviderRegistry;
+
 use std::path::PathBuf;
 
 use futures_util::future::BoxFuture;
@@ -29,7 +36,10 @@ pub struct ProviderInfo {
     pub id: String,
     /// Display name, e.g. "Claude".
     pub label: String,
+    /// One line shown under the label.
     pub description: Option<String>,
+    /// The mode new agents start in, when known (claude `default`, codex
+    /// `auto`, opencode `build`).
     pub default_mode_id: Option<String>,
     /// Modes known before any session exists (may be empty).
     pub modes: Vec<AgentMode>,
@@ -42,17 +52,28 @@ pub struct ProviderInfo {
 /// Whether a provider can run on this machine right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
+    /// The executable was found.
     Available,
     /// With a reason a user can act on ("`gemini` not found on PATH").
-    Unavailable { reason: String },
+    Unavailable {
+        /// What is missing, e.g. "`gemini` not found on PATH".
+        reason: String,
+    },
 }
 
 /// What the manager asks for when it needs a live provider session.
 pub struct OpenSession {
+    /// The agent's working directory (made absolute by ACP providers).
     pub cwd: PathBuf,
+    /// Mode to switch to after opening, if not already current.
     pub mode_id: Option<String>,
+    /// Model to switch to after opening, if not already current.
     pub model: Option<String>,
-    /// `Some(id)`: load this provider session (resume / import).
+    /// `Some(id)`: load this provider session (resume / import). ACP
+    /// agents replay the conversation while loading: those rows arrive as
+    /// [`SessionEvent::Item`]s (user messages included) *before* `open`
+    /// resolves, so a manager that already stores the timeline can drop
+    /// events received before `open` returns.
     pub resume_session_id: Option<String>,
     /// Everything the session produces, in order.
     pub events: mpsc::UnboundedSender<SessionEvent>,
@@ -60,12 +81,17 @@ pub struct OpenSession {
 
 /// A session that is open; returned by [`Provider::open`].
 pub struct OpenedSession {
+    /// The live session.
     pub session: Box<dyn AgentSession>,
     /// The provider's own session id (persisted for resume).
     pub session_id: String,
+    /// Modes the session offers.
     pub modes: Vec<AgentMode>,
+    /// The mode in effect.
     pub current_mode_id: Option<String>,
+    /// Models the session offers.
     pub models: Vec<AgentModelDefinition>,
+    /// The model in effect.
     pub current_model: Option<String>,
 }
 
@@ -78,21 +104,32 @@ pub enum SessionEvent {
     /// unique within the daemon (e.g. a UUID). Answer through `reply`;
     /// dropping `reply` means "cancelled".
     Permission {
+        /// What to show the user.
         request: PermissionRequest,
+        /// Where the user's answer goes.
         reply: oneshot::Sender<PermissionResponse>,
     },
     /// The agent switched mode by itself.
-    ModeChanged { mode_id: String },
+    ModeChanged {
+        /// The new mode.
+        mode_id: String,
+    },
     /// Token usage or cost, as the provider reports it (`lastUsage`).
     Usage(serde_json::Value),
     /// The provider process went away; `error` when it was not asked to.
-    Exited { error: Option<String> },
+    /// Sent once per opened session (never for a failed `open`).
+    Exited {
+        /// `None` after [`AgentSession::shutdown`], else why it died.
+        error: Option<String>,
+    },
 }
 
 /// How a turn ended when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnEnd {
+    /// The agent finished (ACP `end_turn`, `max_tokens`, `refusal`, …).
     Completed,
+    /// Stopped by [`AgentSession::cancel`] (or the agent's `cancelled`).
     Canceled,
 }
 
@@ -100,30 +137,44 @@ pub enum TurnEnd {
 /// they say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
+    /// The provider cannot run here (e.g. its executable is missing).
     #[error("{0}")]
     Unavailable(String),
     /// Missing credentials: `message` says which env var or login.
     #[error("{message}")]
-    Auth { message: String },
+    Auth {
+        /// What the agent said and what the user should do.
+        message: String,
+    },
+    /// The agent process died.
     #[error("{0}")]
     Crashed(String),
+    /// The agent did not answer in time.
     #[error("{0}")]
     Timeout(String),
+    /// Resume was asked of an agent without `loadSession`.
     #[error("this provider cannot resume sessions")]
     ResumeUnsupported,
+    /// The agent answered with an error or something we cannot use.
     #[error("{0}")]
     Protocol(String),
+    /// Starting or talking to the agent failed at the OS level.
     #[error("{0}")]
     Io(String),
 }
 
 /// A kind of coding agent the daemon can run.
 pub trait Provider: Send + Sync + 'static {
+    /// Who this provider is (may improve once a session reported modes
+    /// and models).
     fn info(&self) -> ProviderInfo;
     /// Cheap check (PATH lookup, config), called for snapshots and creates.
     fn availability(&self) -> Availability;
     /// Starts the agent process if needed and opens (or loads) a session.
-    fn open(&self, request: OpenSession) -> BoxFuture<'static, Result<OpenedSession, ProviderError>>;
+    fn open(
+        &self,
+        request: OpenSession,
+    ) -> BoxFuture<'static, Result<OpenedSession, ProviderError>>;
 }
 
 /// One live provider session. Methods take `&self` and return `'static`
@@ -133,7 +184,9 @@ pub trait AgentSession: Send + Sync + 'static {
     fn prompt(&self, text: String) -> BoxFuture<'static, Result<TurnEnd, ProviderError>>;
     /// Best effort: asks the agent to stop the running turn.
     fn cancel(&self) -> BoxFuture<'static, ()>;
+    /// Switches the session's mode.
     fn set_mode(&self, mode_id: String) -> BoxFuture<'static, Result<(), ProviderError>>;
+    /// Switches the session's model.
     fn set_model(&self, model: String) -> BoxFuture<'static, Result<(), ProviderError>>;
     /// Stops the agent process (SIGTERM to its group, then SIGKILL).
     fn shutdown(&self) -> BoxFuture<'static, ()>;
