@@ -28,12 +28,12 @@ pub struct HostView {
 /// (which owns the hub) as request context.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
-pub struct ServerHosts(pub std::sync::Arc<dyn Fn() -> Vec<HostView> + Send + Sync>);
+pub struct ConfiguredHosts(pub std::sync::Arc<dyn Fn() -> Vec<HostView> + Send + Sync>);
 
 /// The daemons the server is configured with, with their current state.
 #[server]
 pub async fn server_hosts() -> Result<Vec<HostView>, ServerFnError> {
-    Ok(use_context::<ServerHosts>()
+    Ok(use_context::<ConfiguredHosts>()
         .map(|hosts| (hosts.0)())
         .unwrap_or_default())
 }

@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions, config: AppConfig) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <meta name=config::FALLBACK_URL_META content=config.fallback_ws_url.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />

@@ -240,7 +240,11 @@ mod tests {
     #[test]
     fn legacy_settings_migrate_to_primary_host() {
         let mut ids = || "daemon_x_1".to_owned();
-        let out = load(None, Some(r#"{"serverUrl":"ws://box:6767/ws"}"#), seed(&mut ids));
+        let out = load(
+            None,
+            Some(r#"{"serverUrl":"ws://box:6767/ws"}"#),
+            seed(&mut ids),
+        );
         assert!(out.migrated_legacy);
         assert_eq!(out.profiles[0].label, LEGACY_LABEL);
         assert_eq!(out.profiles[0].ws_url, "ws://box:6767/ws");

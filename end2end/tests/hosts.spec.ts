@@ -11,6 +11,9 @@ test.describe("the home page with the local daemon", () => {
       if (msg.type() === "error") consoleErrors.push(msg.text());
     });
     page.on("pageerror", (err) => consoleErrors.push(err.message));
+    page.on("response", (res) => {
+      if (res.status() >= 400) consoleErrors.push(`${res.status()} ${res.url()}`);
+    });
 
     await assertPortFree(FALLBACK_DAEMON.host, FALLBACK_DAEMON.port);
     let daemon = await startDaemon();

@@ -62,7 +62,9 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let name = host_name(host).to_ascii_lowercase();
     matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1")
         || name.ends_with(".localhost")
-        || allowed.iter().any(|a| a.eq_ignore_ascii_case(&name) || a.eq_ignore_ascii_case(host))
+        || allowed
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&name) || a.eq_ignore_ascii_case(host))
 }
 
 #[cfg(test)]
@@ -74,14 +76,23 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_str(host).expect("header"));
         if let Some(origin) = origin {
-            h.insert(header::ORIGIN, HeaderValue::from_str(origin).expect("header"));
+            h.insert(
+                header::ORIGIN,
+                HeaderValue::from_str(origin).expect("header"),
+            );
         }
         h
     }
 
     #[test]
     fn same_origin_loopback_passes() {
-        assert!(verdict(&headers("127.0.0.1:3000", Some("http://127.0.0.1:3000")), &[]).is_ok());
+        assert!(
+            verdict(
+                &headers("127.0.0.1:3000", Some("http://127.0.0.1:3000")),
+                &[]
+            )
+            .is_ok()
+        );
         assert!(verdict(&headers("localhost:3000", None), &[]).is_ok());
         assert!(verdict(&headers("[::1]:3000", None), &[]).is_ok());
     }
@@ -96,7 +107,10 @@ mod tests {
 
     #[test]
     fn foreign_host_is_refused_unless_allowed() {
-        assert_eq!(verdict(&headers("rebind.example:3000", None), &[]), Err("Host not allowed"));
+        assert_eq!(
+            verdict(&headers("rebind.example:3000", None), &[]),
+            Err("Host not allowed")
+        );
         assert!(verdict(&headers("box.lan:3000", None), &["box.lan".to_owned()]).is_ok());
     }
 }

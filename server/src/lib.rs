@@ -121,11 +121,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             label: LOCAL_LABEL.to_owned(),
         };
         match hub.pin(target) {
-            Ok(key) => pinned.push((
-                LOCAL_LABEL.to_owned(),
-                key,
-                config.fallback_ws_url.clone(),
-            )),
+            Ok(key) => pinned.push((LOCAL_LABEL.to_owned(), key, config.fallback_ws_url.clone())),
             Err(err) => tracing::warn!(%err, "cannot watch the embedded daemon"),
         }
     }
@@ -185,14 +181,17 @@ fn router(state: AppState) -> Router {
     let shell_config = app_config.clone();
     let fallback_config = app_config;
     Router::new()
-        .route("/api/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/api/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/live", get(live::upgrade))
         .leptos_routes_with_context(&state, routes, context, move || {
             app::shell(shell_options.clone(), shell_config.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(move |options| {
-            app::shell(options, fallback_config.clone())
-        }))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            move |options| app::shell(options, fallback_config.clone()),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::check_host_and_origin,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use app::hosts::{HostView, ServerHosts};
+use app::hosts::{ConfiguredHosts, HostView};
 use app::live::ConnectionStatus;
 use leptos::prelude::provide_context;
 
@@ -24,7 +24,7 @@ pub fn status(status: hub::ConnectionStatus) -> ConnectionStatus {
 pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         let state = state.clone();
-        provide_context(ServerHosts(Arc::new(move || {
+        provide_context(ConfiguredHosts(Arc::new(move || {
             state
                 .pinned
                 .iter()

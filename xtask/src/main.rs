@@ -86,7 +86,10 @@ fn step(name: &str) -> Instant {
 }
 
 fn done(name: &str, started: Instant) {
-    eprintln!("xtask: {name} done in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask: {name} done in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
@@ -233,10 +236,7 @@ fn size(root: &Path) -> Result<()> {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .context("gzip")?;
-        gz.stdin
-            .take()
-            .context("gzip stdin")?
-            .write_all(&bytes)?;
+        gz.stdin.take().context("gzip stdin")?.write_all(&bytes)?;
         let out = gz.wait_with_output()?;
         println!(
             "{name}: {} bytes raw, {} bytes gzip -9",

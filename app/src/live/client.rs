@@ -37,7 +37,9 @@ type Shared = Rc<RefCell<Channel>>;
 /// Loads the registry and opens the channel; called once after hydration.
 pub fn start(state: LiveState) {
     let fallback = config::fallback_ws_url_from_document();
-    state.profiles.set(registry::storage::load_registry(&fallback));
+    state
+        .profiles
+        .set(registry::storage::load_registry(&fallback));
 
     let channel: Shared = Rc::new(RefCell::new(Channel {
         state,
@@ -123,7 +125,9 @@ fn connect(channel: &Shared) {
 
     let weak = Rc::downgrade(channel);
     let on_open = Closure::<dyn FnMut()>::new(move || {
-        let Some(channel) = weak.upgrade() else { return };
+        let Some(channel) = weak.upgrade() else {
+            return;
+        };
         leptos::logging::log!("live channel: open");
         let profiles = {
             let mut ch = channel.borrow_mut();
@@ -146,11 +150,10 @@ fn connect(channel: &Shared) {
 
     let weak = Rc::downgrade(channel);
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-        let Some(channel) = weak.upgrade() else { return };
-        leptos::logging::warn!(
-            "live channel: closed (code {}), reconnecting",
-            event.code()
-        );
+        let Some(channel) = weak.upgrade() else {
+            return;
+        };
+        leptos::logging::warn!("live channel: closed (code {}), reconnecting", event.code());
         channel.borrow().state.channel.set(ChannelStatus::Closed);
         schedule_reconnect(&channel);
     });
@@ -204,10 +207,7 @@ fn apply(state: LiveState, message: ServerMessage) {
                 let from = previous.map(|s| s.as_str()).unwrap_or("unknown");
                 match status {
                     super::ConnectionStatus::Online | super::ConnectionStatus::Connecting => {
-                        leptos::logging::log!(
-                            "daemon {profile_id}: {from} -> {}",
-                            status.as_str()
-                        )
+                        leptos::logging::log!("daemon {profile_id}: {from} -> {}", status.as_str())
                     }
                     _ => leptos::logging::warn!(
                         "daemon {profile_id}: {from} -> {} ({})",

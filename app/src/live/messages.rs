@@ -77,7 +77,10 @@ pub enum BrowserMessage {
         cursor: Option<TimelineCursor>,
     },
     /// Stop streaming one agent's timeline.
-    Unfollow { profile_id: String, agent_id: String },
+    Unfollow {
+        profile_id: String,
+        agent_id: String,
+    },
     /// After a channel reconnect: what the tab already has.
     Resume {
         cursors: BTreeMap<String, ProfileCursors>,

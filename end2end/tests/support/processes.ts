@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
-const binDir = process.env.PASEO_BIN_DIR ?? path.join(repoRoot, "target", "release");
-const siteRoot = process.env.PASEO_SITE_ROOT ?? path.join(repoRoot, "target", "site");
+const binDir = path.resolve(process.env.PASEO_BIN_DIR ?? path.join(repoRoot, "target", "release"));
+const siteRoot = path.resolve(process.env.PASEO_SITE_ROOT ?? path.join(repoRoot, "target", "site"));
 
 /** The fallback profile's daemon address (the server's default). */
 export const FALLBACK_DAEMON = { host: "127.0.0.1", port: 6767 };
