@@ -41,6 +41,9 @@ pub struct DaemonConfig {
     /// How long [`crate::RunningDaemon::shutdown`] waits for open sockets to
     /// finish their close handshake before dropping them.
     pub shutdown_grace: Duration,
+    /// How often a checkout diff subscription checks the work tree for
+    /// changes (see `git::watch`).
+    pub diff_poll_interval: Duration,
 }
 
 impl DaemonConfig {
@@ -54,6 +57,7 @@ impl DaemonConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             server_id: None,
             shutdown_grace: Duration::from_secs(5),
+            diff_poll_interval: crate::git::DEFAULT_DIFF_POLL_INTERVAL,
         }
     }
 }

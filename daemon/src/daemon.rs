@@ -62,6 +62,7 @@ impl RunningDaemon {
             hello_timeout: config.hello_timeout,
             max_frame_bytes: config.max_frame_bytes,
             shutdown: stop_rx.clone(),
+            diff_poll_interval: config.diff_poll_interval,
             providers: Arc::new(crate::provider::ProviderRegistry::discover(home.path())),
             _alive: alive_tx,
         });

@@ -17,6 +17,8 @@ pub mod config;
 mod connection;
 mod daemon;
 pub mod error;
+mod files;
+mod git;
 pub mod home;
 pub mod identity;
 pub mod provider;

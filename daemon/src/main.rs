@@ -39,6 +39,10 @@ struct Cli {
     /// Use this server id instead of the one persisted in the home.
     #[arg(long, env = "PASEO_SERVER_ID")]
     server_id: Option<String>,
+
+    /// Milliseconds between checks of the work tree by checkout diff subscriptions.
+    #[arg(long, env = "PASEO_DIFF_POLL_MS", default_value_t = 1_000)]
+    diff_poll_ms: u64,
 }
 
 fn parse_listen(text: &str) -> Result<SocketAddr, String> {
@@ -83,6 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.hello_timeout = Duration::from_millis(cli.hello_timeout_ms);
     config.max_frame_bytes = cli.max_frame_bytes;
     config.server_id = cli.server_id;
+    config.diff_poll_interval = Duration::from_millis(cli.diff_poll_ms);
     let daemon = RunningDaemon::start(config)
         .await
         .context("cannot start the daemon")?;

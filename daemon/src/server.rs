@@ -37,6 +37,8 @@ pub(crate) struct DaemonState {
     pub max_frame_bytes: usize,
     /// Flips to `true` (or its sender drops) when the daemon stops.
     pub shutdown: watch::Receiver<bool>,
+    /// Poll interval of checkout diff subscriptions.
+    pub diff_poll_interval: Duration,
     /// The agent providers (see `crate::provider::registry`).
     pub providers: Arc<crate::provider::ProviderRegistry>,
     /// Held by every clone of the state: the daemon knows all connections

@@ -47,6 +47,8 @@ pub(crate) struct Session {
     /// The agents-list subscription of this session (one at most; a new
     /// subscribing fetch replaces it). Pushes are not implemented yet.
     agents_subscription: Option<String>,
+    /// Live checkout diff subscriptions; dropping the session stops them.
+    diff_subscriptions: crate::git::DiffSubscriptions,
     state: Arc<DaemonState>,
     outbox: Outbox,
 }
@@ -58,6 +60,7 @@ impl Session {
             client_id: hello.client_id.trim().to_owned(),
             client_type: hello.client_type,
             agents_subscription: None,
+            diff_subscriptions: crate::git::DiffSubscriptions::new(state.diff_poll_interval),
             state,
             outbox,
         }
@@ -92,6 +95,26 @@ impl Session {
             }
             SessionRequest::FetchAgentsRequest(req) => {
                 (req.request_id.clone(), self.fetch_agents(req).await)
+            }
+            SessionRequest::FileExplorerRequest(req) => {
+                let response = crate::files::explore(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::FileExplorerResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::CheckoutStatusRequest(req) => {
+                let response = crate::git::checkout_status(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::CheckoutStatusResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::SubscribeCheckoutDiffRequest(req) => {
+                self.diff_subscriptions.subscribe(req, self.outbox.clone());
+                return Ok(Handled::Done);
+            }
+            SessionRequest::UnsubscribeCheckoutDiffRequest(req) => {
+                self.diff_subscriptions.unsubscribe(&req.subscription_id);
+                return Ok(Handled::Done);
             }
             SessionRequest::ListAvailableProvidersRequest(req) => (
                 req.request_id.clone(),

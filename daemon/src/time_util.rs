@@ -14,12 +14,23 @@ pub(crate) fn epoch_ms() -> i64 {
 /// The current time as `2026-11-25T17:04:36.347Z`, the format Paseo's
 /// JavaScript `Date.toISOString()` produces.
 pub(crate) fn iso_now() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    iso_from(SystemTime::now())
+}
+
+/// `at` in the format of [`iso_now`] (file modification times).
+/// Out-of-range times (possible for file mtimes) read as the epoch.
+pub(crate) fn iso_from(at: SystemTime) -> String {
+    let nanos = match at.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(0),
+        Err(before) => i128::try_from(before.duration().as_nanos()).map_or(0, |n| -n),
+    };
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    now.format(&format)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    at.format(&format)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
 #[cfg(test)]
