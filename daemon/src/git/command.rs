@@ -27,7 +27,7 @@ const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) struct GitOutput {
     /// Exit status 0.
     pub success: bool,
-    /// Raw stdout (may be cut at [`MAX_OUTPUT_BYTES`] only on error).
+    /// Raw stdout (at most [`MAX_OUTPUT_BYTES`]; more is an error).
     pub stdout: Vec<u8>,
     /// Lossy stderr, trimmed.
     pub stderr: String,
