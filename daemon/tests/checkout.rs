@@ -116,8 +116,13 @@ async fn diff_subscription_sends_changes_then_stops_when_unsubscribed() {
         json!({"type":"add","content":"untracked"})
     );
 
+    // Predicates name the final state: a poll may catch a half-written file.
     std::fs::write(repo.path().join("fresh.txt"), "new\nfile\n").expect("write");
-    let update = wait_for(&mut ws, |m| m["type"] == "checkout_diff_update").await;
+    let update = wait_for(&mut ws, |m| {
+        m["type"] == "checkout_diff_update"
+            && file(&m["payload"]["files"], "fresh.txt").is_some_and(|f| f["additions"] == 2)
+    })
+    .await;
     let payload = &update["payload"];
     assert_eq!(payload["subscriptionId"], "sub-1");
     assert_eq!(payload["cwd"], cwd.as_str());
@@ -130,7 +135,10 @@ async fn diff_subscription_sends_changes_then_stops_when_unsubscribed() {
 
     // Editing an already-modified file changes no status line but is seen.
     std::fs::write(repo.path().join("README.md"), "hello\nworld\nagain\n").expect("write");
-    let update = wait_for(&mut ws, |m| m["type"] == "checkout_diff_update").await;
+    let update = wait_for(&mut ws, |m| {
+        file(&m["payload"]["files"], "README.md").is_some_and(|f| f["additions"] == 2)
+    })
+    .await;
     let readme = file(&update["payload"]["files"], "README.md").expect("readme");
     assert_eq!(readme["additions"], 2);
 
@@ -178,7 +186,10 @@ async fn reusing_a_subscription_id_replaces_it_and_errors_are_reported() {
     // The non-repo subscription notices the directory becoming a repository.
     git(plain.path(), &["init", "-q", "-b", "main"]);
     std::fs::write(plain.path().join("a.txt"), "a\n").expect("write");
-    let update = wait_for(&mut ws, |m| m["type"] == "checkout_diff_update").await;
+    let update = wait_for(&mut ws, |m| {
+        m["type"] == "checkout_diff_update" && file(&m["payload"]["files"], "a.txt").is_some()
+    })
+    .await;
     assert_eq!(update["payload"]["error"], Value::Null, "{update}");
     let added = file(&update["payload"]["files"], "a.txt").expect("a.txt");
     assert_eq!(added["isNew"], true, "repository without commits");
