@@ -195,6 +195,25 @@ async fn reusing_a_subscription_id_replaces_it_and_errors_are_reported() {
     assert_eq!(added["isNew"], true, "repository without commits");
 }
 
+#[tokio::test]
+async fn subscriptions_stop_when_the_session_ends() {
+    let repo = fixture_repo();
+    let cwd = repo.path().to_string_lossy().into_owned();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = daemon_command(
+        home.path(),
+        &["--listen", "127.0.0.1:0", "--diff-poll-ms", POLL_MS],
+    );
+    cmd.env("RUST_LOG", "info,daemon::git=debug");
+    let mut daemon = DaemonProcess::spawn_with(cmd);
+    let (mut ws, _) = connect_hello(&daemon.ws_url(), "cid-teardown").await;
+    subscribe(&mut ws, "a", &cwd, "t1").await;
+    subscribe(&mut ws, "b", &cwd, "t2").await;
+    drop(ws);
+    let line = daemon.wait_for_log("diff subscriptions stopped");
+    assert!(line.contains("count=2"), "{line}");
+}
+
 /// Our answers for the fixture's repository carry every key the real Paseo
 /// daemon sent (values differ: paths, times). Paseo also sends syntax
 /// `tokens` on diff lines; they are optional and we send none.

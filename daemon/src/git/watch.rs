@@ -94,6 +94,12 @@ impl DiffSubscriptions {
 
 impl Drop for DiffSubscriptions {
     fn drop(&mut self) {
+        if !self.tasks.is_empty() {
+            tracing::debug!(
+                count = self.tasks.len(),
+                "session ended: diff subscriptions stopped"
+            );
+        }
         for (_, task) in self.tasks.drain() {
             task.abort();
         }
