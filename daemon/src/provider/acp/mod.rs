@@ -22,6 +22,7 @@
 
 pub mod catalog;
 pub mod client;
+mod errors;
 mod handler;
 pub mod jsonrpc;
 pub mod mapping;

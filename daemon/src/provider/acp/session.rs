@@ -18,10 +18,11 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
 use super::client::{AcpClient, ClientError};
+use super::errors::ErrorContext;
 use super::handler::HandlerState;
 use super::jsonrpc::METHOD_NOT_FOUND;
 use super::process::AgentProcess;
-use super::provider::{AcpTimeouts, ErrorContext};
+use super::provider::AcpTimeouts;
 use crate::provider::{AgentSession, ProviderError, TurnEnd};
 
 /// Everything a session's futures share.
