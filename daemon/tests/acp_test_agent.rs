@@ -162,6 +162,11 @@ async fn hang_forever_times_out_and_an_unanswered_cancel_still_ends_the_turn() {
     h.timeouts.cancel_grace = Duration::from_millis(400);
     let opened = h.open(None).await;
     let pgids = h.agent_pgids();
+    // Idle time before a turn does not count against it (the wait is the
+    // scenario under test, not a synchronisation).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let end = h.within(opened.session.prompt("hello".into())).await;
+    assert_eq!(end, Ok(TurnEnd::Completed));
     let started = std::time::Instant::now();
     let end = h.within(opened.session.prompt("HANG_FOREVER".into())).await;
     assert!(

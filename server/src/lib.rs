@@ -93,7 +93,7 @@ async fn shutdown_signal() {
 }
 
 /// Starts the embedded daemon (if configured), the hub and the HTTP server.
-pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+pub async fn start(mut config: ServerConfig) -> Result<RunningServer, ServerError> {
     let js = config.site_root.join("pkg/paseo-web.js");
     if !js.exists() {
         return Err(ServerError::MissingSite(config.site_root.clone()));
@@ -102,6 +102,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(addr) => {
             let daemon_config = daemon::DaemonConfig::new(addr, config.daemon_home.clone());
             let running = daemon::RunningDaemon::start(daemon_config).await?;
+            // With port 0 the real port is only known now.
+            config.fallback_ws_url = config::fallback_url(running.local_addr());
             tracing::info!(
                 addr = %running.local_addr(),
                 server_id = running.server_id(),

@@ -162,7 +162,7 @@ async fn run_turn(inner: Arc<SessionInner>, text: String) -> Result<TurnEnd, Pro
     let idle = inner.timeouts.prompt_idle;
     let mut cancel_deadline: Option<Instant> = None;
     loop {
-        let idle_deadline = idle_deadline(&inner, idle);
+        let idle_deadline = idle_deadline(&inner, idle, started);
         tokio::select! {
             biased;
             result = &mut request => {
@@ -179,7 +179,7 @@ async fn run_turn(inner: Arc<SessionInner>, text: String) -> Result<TurnEnd, Pro
                 return Ok(TurnEnd::Canceled);
             }
             () = sleep_until(idle_deadline), if cancel_deadline.is_none() => {
-                if idle_deadline_passed(&inner, idle) {
+                if idle_deadline_passed(&inner, idle, started) {
                     inner.client.notify("session/cancel", json!({"sessionId": inner.session_id}));
                     return Err(ProviderError::Timeout(format!(
                         "{} sent nothing for {} s, so the turn was stopped. The agent may be retrying an unreachable API; check its network and credentials.",
@@ -193,13 +193,14 @@ async fn run_turn(inner: Arc<SessionInner>, text: String) -> Result<TurnEnd, Pro
 }
 
 /// When the turn times out unless the agent says something: idle time
-/// counts from its last message or the last permission answer, and does
-/// not run while a user is being asked.
-fn idle_deadline(inner: &SessionInner, idle: Duration) -> Instant {
+/// counts from the turn's start, the agent's last message or the last
+/// permission answer (whichever is latest), and does not run while a user
+/// is being asked.
+fn idle_deadline(inner: &SessionInner, idle: Duration, started: Instant) -> Instant {
     if inner.state.waiting_for_user() {
         return Instant::now() + idle;
     }
-    let last = inner.client.last_activity();
+    let last = inner.client.last_activity().max(started);
     let last = inner
         .state
         .last_answer()
@@ -207,8 +208,8 @@ fn idle_deadline(inner: &SessionInner, idle: Duration) -> Instant {
     last + idle
 }
 
-fn idle_deadline_passed(inner: &SessionInner, idle: Duration) -> bool {
-    idle_deadline(inner, idle) <= Instant::now()
+fn idle_deadline_passed(inner: &SessionInner, idle: Duration, started: Instant) -> bool {
+    idle_deadline(inner, idle, started) <= Instant::now()
 }
 
 async fn finish(

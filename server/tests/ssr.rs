@@ -1,0 +1,113 @@
+//! The web server end to end without a browser: a real `paseo-web` (library
+//! API) with its embedded daemon on ephemeral ports, spoken to over real TCP.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn start() -> (server::RunningServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).expect("mkdir");
+    std::fs::write(site.join("pkg/paseo-web.js"), "// test bundle").expect("write");
+    let config = server::ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        Some("127.0.0.1:0".parse().expect("addr")),
+        "127.0.0.1:0".parse().expect("addr"),
+        dir.path().join("home"),
+        site,
+        vec![],
+    )
+    .expect("config");
+    let running = server::start(config).await.expect("server starts");
+    (running, dir)
+}
+
+/// Minimal HTTP/1.1 GET; returns (status, body).
+async fn get(addr: std::net::SocketAddr, path: &str, extra: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
+        .await
+        .expect("response before the deadline")
+        .expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn first_paint_shows_the_embedded_daemon_online() {
+    let (server, _dir) = start().await;
+    // The hub connects to the embedded daemon on its own; poll the page
+    // until the first paint says online (deadline, not a fixed sleep).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get(server.local_addr(), "/", "").await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("paseo-fallback-ws-url"),
+            "fallback URL meta tag"
+        );
+        if body.contains("Local Host") && body.contains(r#"data-status="online""#) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "embedded daemon never shown online; last page:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn foreign_origin_and_host_are_refused() {
+    let (server, _dir) = start().await;
+    let addr = server.local_addr();
+    let (status, _) = get(addr, "/live", "Origin: http://evil.example\r\n").await;
+    assert_eq!(
+        status, 403,
+        "cross-site live channel upgrade must be refused"
+    );
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: rebind.example\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 403"));
+    let (status, body) = get(addr, "/api/health", "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("ok"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_site_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = server::ServerConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        None,
+        "127.0.0.1:6767".parse().expect("addr"),
+        dir.path().join("home"),
+        dir.path().join("nowhere"),
+        vec![],
+    )
+    .expect("config");
+    let err = server::start(config).await.err().expect("must fail");
+    assert!(err.to_string().contains("cargo xtask build"), "{err}");
+}
