@@ -18,6 +18,17 @@ pub const DEFAULT_HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 /// that connection, never the daemon.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
+/// A turn still running after this long fails with a timeout message.
+pub const DEFAULT_PROMPT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// A provider process with nothing to do for this long is stopped (and
+/// restarted on the agent's next prompt).
+pub const DEFAULT_AGENT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// How long a client's session (its subscriptions) outlives its socket,
+/// waiting for a reconnect with the same `clientId` (Paseo: 90 s).
+pub const DEFAULT_SESSION_GRACE: Duration = Duration::from_secs(90);
+
 /// Everything a daemon needs to start. Build it with [`DaemonConfig::new`]
 /// and set fields; it is `non_exhaustive` so fields can be added later
 /// without breaking embedders.
@@ -44,6 +55,12 @@ pub struct DaemonConfig {
     /// How often a checkout diff subscription checks the work tree for
     /// changes (see `git::watch`).
     pub diff_poll_interval: Duration,
+    /// Longest a turn may run before it is failed and its session stopped.
+    pub prompt_timeout: Duration,
+    /// Idle time after which a provider process is stopped.
+    pub agent_idle_timeout: Duration,
+    /// How long a disconnected client's session is kept for a reconnect.
+    pub session_grace: Duration,
 }
 
 impl DaemonConfig {
@@ -58,6 +75,9 @@ impl DaemonConfig {
             server_id: None,
             shutdown_grace: Duration::from_secs(5),
             diff_poll_interval: crate::git::DEFAULT_DIFF_POLL_INTERVAL,
+            prompt_timeout: DEFAULT_PROMPT_TIMEOUT,
+            agent_idle_timeout: DEFAULT_AGENT_IDLE_TIMEOUT,
+            session_grace: DEFAULT_SESSION_GRACE,
         }
     }
 }

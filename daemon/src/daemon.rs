@@ -33,6 +33,7 @@ pub struct RunningDaemon {
     stop: watch::Sender<bool>,
     serve: JoinHandle<()>,
     alive: mpsc::Receiver<()>,
+    agents: Arc<crate::agents::AgentManager>,
     _home: LockedHome,
 }
 
@@ -54,6 +55,15 @@ impl RunningDaemon {
         let listener = TcpListener::bind(config.listen).await.map_err(bind_err)?;
         let local_addr = listener.local_addr().map_err(bind_err)?;
 
+        let providers = Arc::new(crate::provider::ProviderRegistry::discover(home.path()));
+        let clients = crate::clients::Clients::new(config.session_grace);
+        let agents = crate::agents::AgentManager::start(
+            home.path(),
+            providers.clone(),
+            clients.clone(),
+            server_id.clone(),
+            crate::agents::AgentSettings::from_config(&config),
+        )?;
         let (stop, stop_rx) = watch::channel(false);
         let (alive_tx, alive) = mpsc::channel(1);
         let state = Arc::new(DaemonState {
@@ -63,7 +73,9 @@ impl RunningDaemon {
             max_frame_bytes: config.max_frame_bytes,
             shutdown: stop_rx.clone(),
             diff_poll_interval: config.diff_poll_interval,
-            providers: Arc::new(crate::provider::ProviderRegistry::discover(home.path())),
+            providers,
+            agents: agents.clone(),
+            clients,
             _alive: alive_tx,
         });
         let app = server::router(state);
@@ -92,6 +104,7 @@ impl RunningDaemon {
             stop,
             serve,
             alive,
+            agents,
             _home: home,
         })
     }
@@ -125,6 +138,9 @@ impl RunningDaemon {
         {
             tracing::warn!("some connections did not close within the grace period");
         }
+        // Before the home lock is released: stop agent processes and make
+        // the store durable.
+        self.agents.shutdown().await;
         tracing::info!("daemon stopped");
     }
 }

@@ -59,6 +59,9 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    /// The agent store in `$PASEO_HOME/agents` could not be opened.
+    #[error("cannot open the agent store: {0}")]
+    Store(#[from] crate::store::StoreError),
     /// The persisted server id could not be read or written.
     #[error("cannot read or write the server id at {}: {source}", path.display())]
     ServerId {

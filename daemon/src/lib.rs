@@ -13,6 +13,8 @@
 
 #![warn(missing_docs)]
 
+mod agents;
+mod clients;
 pub mod config;
 mod connection;
 mod daemon;
@@ -21,15 +23,18 @@ mod files;
 mod git;
 pub mod home;
 pub mod identity;
-pub mod provider;
+mod ids;
 mod inbound;
 mod outbox;
+pub mod provider;
 mod server;
 mod session;
+mod store;
 mod time_util;
 
 pub use config::{
-    DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DaemonConfig, default_home,
+    DEFAULT_AGENT_IDLE_TIMEOUT, DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_PROMPT_TIMEOUT, DEFAULT_SESSION_GRACE, DaemonConfig, default_home,
 };
 pub use daemon::RunningDaemon;
 pub use error::DaemonError;

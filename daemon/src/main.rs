@@ -40,6 +40,20 @@ struct Cli {
     #[arg(long, env = "PASEO_SERVER_ID")]
     server_id: Option<String>,
 
+    /// Milliseconds a turn may run before it fails with a timeout (default 30 min).
+    #[arg(long, env = "PASEO_PROMPT_TIMEOUT_MS", default_value_t = daemon::DEFAULT_PROMPT_TIMEOUT.as_millis() as u64)]
+    prompt_timeout_ms: u64,
+
+    /// Milliseconds an agent process may sit idle before it is stopped
+    /// (it restarts on the next prompt; default 10 min).
+    #[arg(long, env = "PASEO_AGENT_IDLE_TIMEOUT_MS", default_value_t = daemon::DEFAULT_AGENT_IDLE_TIMEOUT.as_millis() as u64)]
+    agent_idle_timeout_ms: u64,
+
+    /// Milliseconds a disconnected client's session (subscriptions) is
+    /// kept for a reconnect with the same clientId.
+    #[arg(long, env = "PASEO_SESSION_GRACE_MS", default_value_t = daemon::DEFAULT_SESSION_GRACE.as_millis() as u64)]
+    session_grace_ms: u64,
+
     /// Milliseconds between checks of the work tree by checkout diff subscriptions.
     #[arg(long, env = "PASEO_DIFF_POLL_MS", default_value_t = 1_000)]
     diff_poll_ms: u64,
@@ -87,6 +101,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.hello_timeout = Duration::from_millis(cli.hello_timeout_ms);
     config.max_frame_bytes = cli.max_frame_bytes;
     config.server_id = cli.server_id;
+    config.prompt_timeout = Duration::from_millis(cli.prompt_timeout_ms);
+    config.agent_idle_timeout = Duration::from_millis(cli.agent_idle_timeout_ms);
+    config.session_grace = Duration::from_millis(cli.session_grace_ms);
     config.diff_poll_interval = Duration::from_millis(cli.diff_poll_ms);
     let daemon = RunningDaemon::start(config)
         .await

@@ -41,6 +41,10 @@ pub(crate) struct DaemonState {
     pub diff_poll_interval: Duration,
     /// The agent providers (see `crate::provider::registry`).
     pub providers: Arc<crate::provider::ProviderRegistry>,
+    /// Every agent (see `crate::agents`).
+    pub agents: Arc<crate::agents::AgentManager>,
+    /// Client sessions by `clientId`, kept across reconnects.
+    pub clients: Arc<crate::clients::Clients>,
     /// Held by every clone of the state: the daemon knows all connections
     /// have ended when the matching receiver sees the channel close.
     pub _alive: mpsc::Sender<()>,

@@ -11,10 +11,9 @@
 use std::sync::Arc;
 
 use protocol::{
-    ClientType, FetchAgentsRequest, FetchAgentsResponse, Hello, PageInfo, RpcError, ServerFeatures,
-    ServerInfo, SessionMessage, SessionPing, SessionPong, SessionRequest, StatusPayload, rpc_code,
+    ClientType, Hello, RpcError, ServerFeatures, ServerInfo, SessionMessage, SessionPing,
+    SessionPong, SessionRequest, StatusPayload, rpc_code,
 };
-use rand::RngCore;
 
 use crate::outbox::{Disconnected, Outbox};
 use crate::provider::requests as providers;
@@ -44,9 +43,9 @@ pub(crate) struct RpcFailure {
 pub(crate) struct Session {
     client_id: String,
     client_type: ClientType,
-    /// The agents-list subscription of this session (one at most; a new
-    /// subscribing fetch replaces it). Pushes are not implemented yet.
-    agents_subscription: Option<String>,
+    /// This socket's place in the client's session (subscriptions and
+    /// capabilities survive reconnects there); detaches on drop.
+    attachment: crate::clients::Attachment,
     /// Live checkout diff subscriptions; dropping the session stops them.
     diff_subscriptions: crate::git::DiffSubscriptions,
     state: Arc<DaemonState>,
@@ -56,10 +55,16 @@ pub(crate) struct Session {
 impl Session {
     /// Creates the session for a validated hello.
     pub(crate) fn new(hello: &Hello, state: Arc<DaemonState>, outbox: Outbox) -> Self {
+        let client_id = hello.client_id.trim().to_owned();
+        let (attachment, _resumed) = state.clients.attach(
+            &client_id,
+            hello.supports("reasoning_merge_enum"),
+            outbox.clone(),
+        );
         Self {
-            client_id: hello.client_id.trim().to_owned(),
+            client_id,
             client_type: hello.client_type,
-            agents_subscription: None,
+            attachment,
             diff_subscriptions: crate::git::DiffSubscriptions::new(state.diff_poll_interval),
             state,
             outbox,
@@ -93,8 +98,9 @@ impl Session {
             SessionRequest::Ping(ping) => {
                 (ping.request_id.clone(), self.ping(ping, received_at).await)
             }
-            SessionRequest::FetchAgentsRequest(req) => {
-                (req.request_id.clone(), self.fetch_agents(req).await)
+            request if crate::agents::requests::handles(&request) => {
+                crate::agents::requests::dispatch(&self.state.agents, &self.attachment, request);
+                return Ok(Handled::Done);
             }
             SessionRequest::FileExplorerRequest(req) => {
                 let response = crate::files::explore(req).await;
@@ -161,55 +167,12 @@ impl Session {
         self.reply(SessionMessage::Pong(pong)).await
     }
 
-    /// Lists agents. There are no agents yet, so every page is empty; the
-    /// subscription is recorded so `agent_update` pushes can honour it later.
-    async fn fetch_agents(&mut self, req: FetchAgentsRequest) -> Result<(), RpcFailure> {
-        let subscription_id = req.subscribe.map(|subscribe| {
-            let id = subscribe
-                .subscription_id
-                .map(|id| id.trim().to_owned())
-                .filter(|id| !id.is_empty())
-                .unwrap_or_else(new_subscription_id);
-            self.agents_subscription = Some(id.clone());
-            id
-        });
-        let response = FetchAgentsResponse {
-            request_id: req.request_id,
-            subscription_id,
-            entries: Vec::new(),
-            page_info: PageInfo {
-                next_cursor: None,
-                prev_cursor: req.page.and_then(|page| page.cursor),
-                has_more: false,
-            },
-        };
-        self.reply(SessionMessage::FetchAgentsResponse(response))
-            .await
-    }
-
     /// Sends a reply; a vanished client is not the handler's failure (the
     /// connection notices on its next read).
     async fn reply(&self, message: SessionMessage) -> Result<(), RpcFailure> {
         let _ = self.outbox.session(message).await;
         Ok(())
     }
-}
-
-/// A random UUID v4 string, the form Paseo uses for subscription ids.
-fn new_subscription_id() -> String {
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 /// The `server_info` this daemon announces: Paseo's exact shape, with voice
@@ -261,14 +224,6 @@ pub(crate) fn status_error(message: String) -> SessionMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subscription_ids_are_uuid_v4() {
-        let id = new_subscription_id();
-        assert_eq!(id.len(), 36);
-        assert_eq!(&id[14..15], "4");
-        assert_eq!(id.matches('-').count(), 4);
-    }
 
     #[test]
     fn server_info_matches_the_fixture_shape() {

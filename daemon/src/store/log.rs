@@ -1,0 +1,377 @@
+//! One agent's append-only timeline log (`timeline.jsonl`): one JSON line
+//! `{seq, epoch, timestamp, item}` per row, never rewritten.
+//!
+//! Why this shape: every row is written with a single `write(2)` *before*
+//! it is broadcast, so anything a client has seen is in the kernel's page
+//! cache and survives `kill -9` of the daemon (fsync, batched by the store's
+//! flusher, is only about power loss). The worst a crash can leave is a
+//! torn last line, which loading truncates. Rows never move, so an
+//! in-memory index of byte offsets lets a page of 200 rows be read with one
+//! `pread` of a contiguous byte range instead of reparsing the file.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use protocol::TimelineItem;
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+
+/// File name of the log inside an agent's directory.
+pub(crate) const LOG_FILE: &str = "timeline.jsonl";
+
+/// One line of the log, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LogLine {
+    /// Row number: 1 for the first row, +1 for each next one.
+    pub seq: u64,
+    /// The agent's timeline epoch.
+    pub epoch: String,
+    /// ISO time the row was stored.
+    pub timestamp: String,
+    /// The row's content.
+    pub item: TimelineItem,
+}
+
+/// Where one row lives in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RowIndex {
+    seq: u64,
+    offset: u64,
+    /// Line length including the trailing newline.
+    len: u32,
+}
+
+/// The first bytes of a line, enough to index it without keeping it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LineHead {
+    seq: u64,
+    item: ItemHead,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemHead {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    message_id: Option<String>,
+}
+
+/// What loading found wrong (reported as warnings, never fatal).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct LoadReport {
+    /// Bytes of a torn last line that were cut off.
+    pub truncated_bytes: u64,
+    /// Complete lines that did not parse (kept in the file, skipped).
+    pub skipped_lines: usize,
+}
+
+/// An open timeline log and its index.
+#[derive(Debug)]
+pub(crate) struct TimelineLog {
+    path: PathBuf,
+    file: Arc<File>,
+    epoch: String,
+    rows: Vec<RowIndex>,
+    /// File length = offset of the next row.
+    end: u64,
+    message_ids: HashSet<String>,
+}
+
+impl TimelineLog {
+    /// Creates an empty log (fails if one exists).
+    pub(crate) fn create(dir: &Path, epoch: &str) -> Result<Self, StoreError> {
+        let path = dir.join(LOG_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|source| StoreError::io(&path, source))?;
+        Ok(Self {
+            path,
+            file: Arc::new(file),
+            epoch: epoch.to_owned(),
+            rows: Vec::new(),
+            end: 0,
+            message_ids: HashSet::new(),
+        })
+    }
+
+    /// Opens and indexes an existing log (a missing one is created empty).
+    /// A torn last line (no newline, or not JSON) is truncated away.
+    pub(crate) fn open(dir: &Path, epoch: &str) -> Result<(Self, LoadReport), StoreError> {
+        let path = dir.join(LOG_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|source| StoreError::io(&path, source))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|source| StoreError::io(&path, source))?;
+        let mut log = Self {
+            path,
+            file: Arc::new(file),
+            epoch: epoch.to_owned(),
+            rows: Vec::new(),
+            end: 0,
+            message_ids: HashSet::new(),
+        };
+        let mut report = LoadReport::default();
+        let mut offset = 0usize;
+        while offset < bytes.len() {
+            let rest = &bytes[offset..];
+            let Some(newline) = rest.iter().position(|&b| b == b'\n') else {
+                // No newline: the write of this line never finished.
+                break;
+            };
+            let line = &rest[..newline];
+            let len = newline + 1;
+            match serde_json::from_slice::<LineHead>(line) {
+                Ok(head) if log.rows.last().is_none_or(|last| head.seq > last.seq) => {
+                    if head.item.kind == "user_message"
+                        && let Some(id) = head.item.message_id
+                    {
+                        log.message_ids.insert(id);
+                    }
+                    log.rows.push(RowIndex {
+                        seq: head.seq,
+                        offset: offset as u64,
+                        len: u32::try_from(len).unwrap_or(u32::MAX),
+                    });
+                }
+                _ if offset + len == bytes.len() => {
+                    // A complete but unparsable last line is torn too.
+                    break;
+                }
+                _ => report.skipped_lines += 1,
+            }
+            offset += len;
+        }
+        let good_end = offset as u64;
+        if good_end < bytes.len() as u64 {
+            report.truncated_bytes = bytes.len() as u64 - good_end;
+            log.file
+                .set_len(good_end)
+                .map_err(|source| StoreError::io(&log.path, source))?;
+            log.file
+                .sync_data()
+                .map_err(|source| StoreError::io(&log.path, source))?;
+        }
+        log.end = good_end;
+        Ok((log, report))
+    }
+
+    /// The file handle, for the flusher's fsync.
+    pub(crate) fn file(&self) -> &Arc<File> {
+        &self.file
+    }
+
+    /// The timeline epoch.
+    pub(crate) fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Sequence number of the row at `index`.
+    pub(crate) fn seq_at(&self, index: usize) -> u64 {
+        self.rows[index].seq
+    }
+
+    /// Index of the first row whose seq is greater than `seq`.
+    pub(crate) fn index_after(&self, seq: u64) -> usize {
+        self.rows.partition_point(|row| row.seq <= seq)
+    }
+
+    /// Index of the first row whose seq is at least `seq`.
+    pub(crate) fn index_at_or_after(&self, seq: u64) -> usize {
+        self.rows.partition_point(|row| row.seq < seq)
+    }
+
+    /// The seq the next row gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.rows.last().map_or(1, |row| row.seq + 1)
+    }
+
+    /// Whether a user message with this client id was already stored.
+    pub(crate) fn has_message_id(&self, id: &str) -> bool {
+        self.message_ids.contains(id)
+    }
+
+    /// Appends one row with a single write and returns it. On a failed
+    /// write the file is cut back so no partial line can corrupt the next.
+    pub(crate) fn append(
+        &mut self,
+        timestamp: String,
+        item: TimelineItem,
+    ) -> Result<LogLine, StoreError> {
+        let line = LogLine {
+            seq: self.next_seq(),
+            epoch: self.epoch.clone(),
+            timestamp,
+            item,
+        };
+        let mut bytes = serde_json::to_vec(&line).map_err(|err| StoreError::Encode {
+            path: self.path.clone(),
+            message: err.to_string(),
+        })?;
+        bytes.push(b'\n');
+        if let Err(source) = (&*self.file).write_all(&bytes) {
+            if let Err(err) = self.file.set_len(self.end) {
+                tracing::error!(path = %self.path.display(), %err, "cannot cut back a failed timeline write");
+            }
+            return Err(StoreError::io(&self.path, source));
+        }
+        if let TimelineItem::UserMessage {
+            message_id: Some(id),
+            ..
+        } = &line.item
+        {
+            self.message_ids.insert(id.clone());
+        }
+        self.rows.push(RowIndex {
+            seq: line.seq,
+            offset: self.end,
+            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+        });
+        self.end += bytes.len() as u64;
+        Ok(line)
+    }
+
+    /// Reads the rows with indexes `start..end` (one `pread`).
+    pub(crate) fn read(&self, start: usize, end: usize) -> Result<Vec<LogLine>, StoreError> {
+        let end = end.min(self.rows.len());
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let first = self.rows[start];
+        let last = self.rows[end - 1];
+        let span = (last.offset + u64::from(last.len) - first.offset) as usize;
+        let mut bytes = vec![0u8; span];
+        self.file
+            .read_exact_at(&mut bytes, first.offset)
+            .map_err(|source| StoreError::io(&self.path, source))?;
+        let mut lines = Vec::with_capacity(end - start);
+        for row in &self.rows[start..end] {
+            let from = (row.offset - first.offset) as usize;
+            let to = from + row.len as usize - 1;
+            match serde_json::from_slice::<LogLine>(&bytes[from..to]) {
+                Ok(line) => lines.push(line),
+                Err(err) => {
+                    // Indexed rows parsed at load or were written by us;
+                    // this means the file changed under us.
+                    tracing::error!(path = %self.path.display(), seq = row.seq, %err, "unreadable timeline row");
+                }
+            }
+        }
+        Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(text: &str) -> TimelineItem {
+        TimelineItem::AssistantMessage { text: text.into() }
+    }
+
+    #[test]
+    fn appended_rows_are_numbered_from_one_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = TimelineLog::create(dir.path(), "ep").expect("create");
+        for i in 0..5 {
+            let line = log
+                .append("t".into(), text(&format!("r{i}")))
+                .expect("append");
+            assert_eq!(line.seq, i + 1);
+        }
+        let rows = log.read(1, 3).expect("read");
+        assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(rows[0].item, text("r1"));
+        assert_eq!(rows[0].epoch, "ep");
+        drop(log);
+        let (log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen");
+        assert_eq!(report, LoadReport::default());
+        assert_eq!(log.len(), 5);
+        assert_eq!(log.next_seq(), 6);
+    }
+
+    #[test]
+    fn torn_last_line_is_truncated_and_appends_continue() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = TimelineLog::create(dir.path(), "ep").expect("create");
+        log.append("t".into(), text("a")).expect("append");
+        log.append(
+            "t".into(),
+            TimelineItem::UserMessage {
+                text: "u".into(),
+                message_id: Some("m1".into()),
+            },
+        )
+        .expect("append");
+        drop(log);
+        let path = dir.path().join(LOG_FILE);
+        let good = std::fs::metadata(&path).expect("meta").len();
+        let mut file = OpenOptions::new().append(true).open(&path).expect("open");
+        let torn = br#"{"seq":3,"epoch":"ep","timest"#;
+        file.write_all(torn).expect("tear");
+        drop(file);
+
+        let (mut log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen");
+        assert_eq!(report.truncated_bytes, torn.len() as u64);
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), good);
+        assert_eq!(log.len(), 2);
+        assert!(log.has_message_id("m1"));
+        assert_eq!(log.append("t".into(), text("c")).expect("append").seq, 3);
+        let (log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen again");
+        assert_eq!(report, LoadReport::default());
+        assert_eq!(log.read(0, 10).expect("read").len(), 3);
+    }
+
+    #[test]
+    fn complete_but_garbled_last_line_counts_as_torn_middle_lines_are_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(LOG_FILE);
+        let ok = |seq: u64| {
+            format!(
+                r#"{{"seq":{seq},"epoch":"ep","timestamp":"t","item":{{"type":"assistant_message","text":"x"}}}}"#
+            )
+        };
+        std::fs::write(
+            &path,
+            format!("{}\nnot json\n{}\n{{garbage\n", ok(1), ok(2)),
+        )
+        .expect("write");
+        let (log, report) = TimelineLog::open(dir.path(), "ep").expect("open");
+        assert_eq!(report.skipped_lines, 1);
+        assert_eq!(report.truncated_bytes, "{garbage\n".len() as u64);
+        assert_eq!(log.len(), 2);
+        assert_eq!(log.seq_at(1), 2);
+    }
+
+    #[test]
+    fn index_lookups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = TimelineLog::create(dir.path(), "ep").expect("create");
+        for _ in 0..10 {
+            log.append("t".into(), text("x")).expect("append");
+        }
+        assert_eq!(log.index_after(0), 0);
+        assert_eq!(log.index_after(3), 3);
+        assert_eq!(log.index_at_or_after(3), 2);
+        assert_eq!(log.index_after(99), 10);
+    }
+}

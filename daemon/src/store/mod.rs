@@ -1,0 +1,381 @@
+//! The durable agent store under `$PASEO_HOME/agents/<agent-id>/`:
+//! `agent.json` (the [`AgentRecord`]) and `timeline.jsonl` (the append-only
+//! [`TimelineLog`]).
+//!
+//! Why one directory per agent: deleting an agent is one `remove_dir_all`,
+//! a corrupt agent cannot take the others down at load, and nothing ever
+//! rewrites a shared file. Records are small and rewritten whole
+//! (atomically); timelines only grow. Loading also repairs what a crash
+//! leaves behind: a torn last timeline line is cut off, an agent that was
+//! `running` becomes `error` ("daemon restarted mid-turn") and its pending
+//! permissions expire, because the turn that asked for them is gone.
+
+mod flusher;
+pub(crate) mod log;
+pub(crate) mod record;
+
+use std::path::{Path, PathBuf};
+
+use protocol::{AgentStatus, AttentionReason, TimelineItem};
+
+pub(crate) use flusher::{Flusher, Job};
+pub(crate) use log::{LogLine, TimelineLog};
+pub(crate) use record::{AgentRecord, RECORD_VERSION};
+
+use crate::time_util::iso_now;
+
+/// Directory of all agents inside `$PASEO_HOME`.
+pub(crate) const AGENTS_DIR: &str = "agents";
+
+/// File name of an agent's record.
+pub(crate) const RECORD_FILE: &str = "agent.json";
+
+/// `lastError` of an agent whose turn was cut short by a daemon restart.
+pub(crate) const RESTARTED_MID_TURN: &str = "daemon restarted mid-turn";
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something could not be serialised (a bug).
+    #[error("cannot encode {}: {message}", path.display())]
+    Encode {
+        /// Where it was going.
+        path: PathBuf,
+        /// What serde said.
+        message: String,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// An agent as loaded from disk.
+#[derive(Debug)]
+pub(crate) struct LoadedAgent {
+    /// Its record, already repaired (see the module docs).
+    pub record: AgentRecord,
+    /// Its timeline.
+    pub log: TimelineLog,
+    /// Whether loading changed the record (the caller persists it).
+    pub repaired: bool,
+}
+
+/// The agent store of one `$PASEO_HOME`.
+#[derive(Debug)]
+pub(crate) struct Store {
+    root: PathBuf,
+    flusher: Flusher,
+}
+
+impl Store {
+    /// Opens (creating if needed) `home/agents` and loads every agent.
+    /// Unreadable agents are logged and skipped, never fatal.
+    pub(crate) fn open(home: &Path) -> Result<(Self, Vec<LoadedAgent>), StoreError> {
+        let root = home.join(AGENTS_DIR);
+        std::fs::create_dir_all(&root).map_err(|source| StoreError::io(&root, source))?;
+        let flusher = Flusher::spawn().map_err(|source| StoreError::io(&root, source))?;
+        let store = Self { root, flusher };
+        let mut agents = Vec::new();
+        let entries =
+            std::fs::read_dir(&store.root).map_err(|source| StoreError::io(&store.root, source))?;
+        for entry in entries {
+            let entry = entry.map_err(|source| StoreError::io(&store.root, source))?;
+            let dir = entry.path();
+            if !dir.is_dir() {
+                continue;
+            }
+            match load_agent(&dir) {
+                Ok(Some(agent)) => agents.push(agent),
+                Ok(None) => {}
+                Err(err) => tracing::error!(%err, "skipping an agent that cannot be loaded"),
+            }
+        }
+        // Written before anything else happens, so a second crash cannot
+        // repeat the repair (and its timeline note).
+        for agent in &agents {
+            if agent.repaired {
+                let dir = store.dir(&agent.record.id);
+                let bytes = encode(&dir, &agent.record)?;
+                flusher::write_record(&dir, &bytes)
+                    .map_err(|source| StoreError::io(&dir, source))?;
+                agent
+                    .log
+                    .file()
+                    .sync_data()
+                    .map_err(|source| StoreError::io(&dir, source))?;
+            }
+        }
+        Ok((store, agents))
+    }
+
+    /// Directory of one agent.
+    pub(crate) fn dir(&self, agent_id: &str) -> PathBuf {
+        self.root.join(agent_id)
+    }
+
+    /// Creates a new agent's directory, empty log and record, all fsynced
+    /// before returning (a create is acknowledged only after this).
+    pub(crate) async fn create(&self, record: &AgentRecord) -> Result<TimelineLog, StoreError> {
+        let dir = self.dir(&record.id);
+        std::fs::create_dir(&dir).map_err(|source| StoreError::io(&dir, source))?;
+        let log = TimelineLog::create(&dir, &record.epoch)?;
+        let bytes = encode(&dir, record)?;
+        let root = self.root.clone();
+        let file = log.file().clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            flusher::write_record(&dir, &bytes)?;
+            file.sync_all()?;
+            std::fs::File::open(&dir)?.sync_all()?;
+            std::fs::File::open(&root)?.sync_all()
+        })
+        .await
+        .map_err(|err| StoreError::io(&self.root, std::io::Error::other(err)))?
+        .map_err(|source| StoreError::io(&self.root, source))?;
+        Ok(log)
+    }
+
+    /// Queues a rewrite of the record (coalesced, written within
+    /// [`flusher::FLUSH_INTERVAL`]).
+    pub(crate) fn save(&self, record: &AgentRecord) {
+        let dir = self.dir(&record.id);
+        match encode(&dir, record) {
+            Ok(bytes) => self.flusher.send(Job::Record {
+                agent: record.id.clone(),
+                dir,
+                bytes,
+                done: None,
+            }),
+            Err(err) => tracing::error!(%err, "cannot encode an agent record"),
+        }
+    }
+
+    /// Marks a log as having unsynced rows.
+    pub(crate) fn mark_dirty(&self, agent_id: &str, log: &TimelineLog) {
+        self.flusher.send(Job::Dirty {
+            agent: agent_id.to_owned(),
+            file: log.file().clone(),
+        });
+    }
+
+    /// Makes everything written so far durable, then returns.
+    pub(crate) async fn sync(&self) -> Result<(), StoreError> {
+        self.flusher
+            .wait(|done| Job::Flush { done })
+            .await
+            .map_err(|source| StoreError::io(&self.root, source))
+    }
+
+    /// Deletes an agent's directory (after any pending writes for it are
+    /// dropped).
+    pub(crate) async fn remove(&self, agent_id: &str) -> Result<(), StoreError> {
+        let dir = self.dir(agent_id);
+        self.flusher
+            .wait(|done| Job::Remove {
+                agent: agent_id.to_owned(),
+                dir: dir.clone(),
+                done: Some(done),
+            })
+            .await
+            .map_err(|source| StoreError::io(&dir, source))
+    }
+}
+
+fn encode(dir: &Path, record: &AgentRecord) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec_pretty(record).map_err(|err| StoreError::Encode {
+        path: dir.join(RECORD_FILE),
+        message: err.to_string(),
+    })
+}
+
+/// Loads one agent directory; `Ok(None)` for a directory without a record
+/// (a create that died before writing it).
+fn load_agent(dir: &Path) -> Result<Option<LoadedAgent>, StoreError> {
+    let path = dir.join(RECORD_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(dir = %dir.display(), "agent directory without a record; ignoring it");
+            return Ok(None);
+        }
+        Err(source) => return Err(StoreError::io(&path, source)),
+    };
+    let mut record: AgentRecord =
+        serde_json::from_slice(&text).map_err(|err| StoreError::Encode {
+            path: path.clone(),
+            message: format!("not an agent record: {err}"),
+        })?;
+    let (mut log, report) = TimelineLog::open(dir, &record.epoch)?;
+    if report.truncated_bytes > 0 {
+        tracing::warn!(agent = %record.id, bytes = report.truncated_bytes, "truncated a torn last timeline line");
+    }
+    if report.skipped_lines > 0 {
+        tracing::warn!(agent = %record.id, lines = report.skipped_lines, "skipped unreadable timeline lines");
+    }
+    let repaired = repair(&mut record, &mut log);
+    Ok(Some(LoadedAgent {
+        record,
+        log,
+        repaired,
+    }))
+}
+
+/// Applies the restart rules to a loaded agent; true if anything changed.
+fn repair(record: &mut AgentRecord, log: &mut TimelineLog) -> bool {
+    let mut changed = false;
+    let now = iso_now();
+    let expired: Vec<String> = record
+        .pending_permissions
+        .drain(..)
+        .map(|permission| permission.title.unwrap_or(permission.name))
+        .collect();
+    if !expired.is_empty() {
+        changed = true;
+    }
+    match record.status {
+        AgentStatus::Running => {
+            let mut message = format!("The {RESTARTED_MID_TURN}; the turn was lost.");
+            if !expired.is_empty() {
+                message.push_str(&format!(
+                    " Pending permission requests expired: {}.",
+                    expired.join(", ")
+                ));
+            }
+            if let Err(err) = log.append(now.clone(), TimelineItem::Error { message }) {
+                tracing::error!(agent = %record.id, %err, "cannot note the lost turn in the timeline");
+            }
+            record.status = AgentStatus::Error;
+            record.last_error = Some(RESTARTED_MID_TURN.to_owned());
+            record.requires_attention = true;
+            record.attention_reason = Some(AttentionReason::Error);
+            record.attention_timestamp = Some(now.clone());
+            changed = true;
+        }
+        // No session survives a restart; "initializing" was a start that
+        // never finished and will be retried lazily.
+        AgentStatus::Initializing => {
+            record.status = AgentStatus::Idle;
+            changed = true;
+        }
+        _ => {}
+    }
+    if changed {
+        record.updated_at = now;
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str) -> AgentRecord {
+        AgentRecord {
+            version: RECORD_VERSION,
+            id: id.into(),
+            provider: "test".into(),
+            cwd: "/tmp".into(),
+            model: None,
+            mode_id: None,
+            thinking_option_id: None,
+            title: None,
+            labels: Default::default(),
+            created_at: iso_now(),
+            updated_at: iso_now(),
+            last_user_message_at: None,
+            archived_at: None,
+            persistence: None,
+            status: AgentStatus::Idle,
+            last_error: None,
+            requires_attention: false,
+            attention_reason: None,
+            attention_timestamp: None,
+            pending_permissions: Vec::new(),
+            last_usage: None,
+            available_modes: Vec::new(),
+            epoch: "ep".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn created_agents_load_back_and_removed_ones_do_not() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let (store, loaded) = Store::open(home.path()).expect("open");
+        assert!(loaded.is_empty());
+        let mut log = store.create(&record("a1")).await.expect("create a1");
+        log.append(
+            iso_now(),
+            TimelineItem::AssistantMessage { text: "hi".into() },
+        )
+        .expect("append");
+        store.create(&record("a2")).await.expect("create a2");
+        let mut changed = record("a1");
+        changed.title = Some("renamed".into());
+        store.save(&changed);
+        store.sync().await.expect("sync");
+        store.remove("a2").await.expect("remove");
+        drop(store);
+
+        let (_store, loaded) = Store::open(home.path()).expect("reopen");
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].record.title.as_deref(), Some("renamed"));
+        assert_eq!(loaded[0].log.len(), 1);
+        assert!(!loaded[0].repaired);
+    }
+
+    #[tokio::test]
+    async fn running_agents_become_errors_and_permissions_expire() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let (store, _) = Store::open(home.path()).expect("open");
+        let mut running = record("r");
+        running.status = AgentStatus::Running;
+        running
+            .pending_permissions
+            .push(protocol::PermissionRequest {
+                id: "p1".into(),
+                provider: "test".into(),
+                name: "edit".into(),
+                kind: protocol::PermissionKind::Tool,
+                title: Some("Edit notes.md".into()),
+                description: None,
+                input: None,
+                detail: None,
+                suggestions: None,
+                actions: None,
+                metadata: None,
+            });
+        store.create(&running).await.expect("create");
+        drop(store);
+
+        let (store, loaded) = Store::open(home.path()).expect("reopen");
+        let agent = &loaded[0];
+        assert!(agent.repaired);
+        assert_eq!(agent.record.status, AgentStatus::Error);
+        assert_eq!(agent.record.last_error.as_deref(), Some(RESTARTED_MID_TURN));
+        assert!(agent.record.pending_permissions.is_empty());
+        let rows = agent.log.read(0, 10).expect("read");
+        match &rows[0].item {
+            TimelineItem::Error { message } => {
+                assert!(message.contains("Edit notes.md"), "{message}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        drop(store);
+        let (_store, loaded) = Store::open(home.path()).expect("third open");
+        assert!(!loaded[0].repaired, "the repair was persisted");
+    }
+}
