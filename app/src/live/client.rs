@@ -191,46 +191,45 @@ fn schedule_reconnect(channel: &Shared) {
 }
 
 fn apply(state: LiveState, message: ServerMessage) {
-    match message {
-        ServerMessage::State {
-            profile_id,
-            status,
-            last_error,
-            last_online_at,
-            daemon_id,
-            version,
-        } => {
-            let previous = state
-                .hosts
-                .with_untracked(|hosts| hosts.get(&profile_id).map(|h| h.status));
-            if previous != Some(status) {
-                let from = previous.map(|s| s.as_str()).unwrap_or("unknown");
-                match status {
-                    super::ConnectionStatus::Online | super::ConnectionStatus::Connecting => {
-                        leptos::logging::log!("daemon {profile_id}: {from} -> {}", status.as_str())
-                    }
-                    _ => leptos::logging::warn!(
-                        "daemon {profile_id}: {from} -> {} ({})",
-                        status.as_str(),
-                        last_error.as_deref().unwrap_or("no error")
-                    ),
-                }
+    // The skeleton renders connection states only; session data lands with
+    // the hub's mirror.
+    let ServerMessage::State {
+        profile_id,
+        status,
+        last_error,
+        last_online_at,
+        daemon_id,
+        version,
+    } = message
+    else {
+        return;
+    };
+    let previous = state
+        .hosts
+        .with_untracked(|hosts| hosts.get(&profile_id).map(|h| h.status));
+    if previous != Some(status) {
+        let from = previous.map(|s| s.as_str()).unwrap_or("unknown");
+        match status {
+            super::ConnectionStatus::Online | super::ConnectionStatus::Connecting => {
+                leptos::logging::log!("daemon {profile_id}: {from} -> {}", status.as_str())
             }
-            state.hosts.update(|hosts| {
-                hosts.insert(
-                    profile_id,
-                    HostState {
-                        status,
-                        last_error,
-                        last_online_at,
-                        daemon_id,
-                        version,
-                    },
-                );
-            });
+            _ => leptos::logging::warn!(
+                "daemon {profile_id}: {from} -> {} ({})",
+                status.as_str(),
+                last_error.as_deref().unwrap_or("no error")
+            ),
         }
-        // The skeleton renders connection states only; session data lands
-        // with the hub's mirror.
-        _ => {}
     }
+    state.hosts.update(|hosts| {
+        hosts.insert(
+            profile_id,
+            HostState {
+                status,
+                last_error,
+                last_online_at,
+                daemon_id,
+                version,
+            },
+        );
+    });
 }
