@@ -29,7 +29,8 @@ const USAGE: &str = "\
 cargo xtask — build runner for paseo-web
 
 USAGE:
-    cargo xtask build [--release]        build the wasm bundle, the CSS and the server
+    cargo xtask build [--release]        build the wasm bundle, the CSS, the server, the daemon
+                                         and the offline test agent
     cargo xtask bundle [--release]       build only the wasm bundle and the CSS
     cargo xtask serve [--release] [-- ARGS]
                                          build, then run paseo-web with ARGS
@@ -202,8 +203,15 @@ fn wasm_opt(root: &Path) -> Result<PathBuf> {
 fn build_server(root: &Path, release: bool) -> Result<()> {
     let t = step("compiling the server");
     let mut cmd = cargo();
-    cmd.current_dir(root)
-        .args(["build", "--package", "server", "--package", "daemon"]);
+    cmd.current_dir(root).args([
+        "build",
+        "--package",
+        "server",
+        "--package",
+        "daemon",
+        "--package",
+        "test-agent",
+    ]);
     if release {
         cmd.arg("--release");
     }
