@@ -211,7 +211,7 @@ impl AgentManager {
             })
             .await?;
         self.publish(&agent);
-        tracing::info!(agent = %agent.id, provider, "agent created");
+        tracing::debug!(agent = %agent.id, provider, "agent created");
         let Some(text) = initial else {
             return Ok((agent, None));
         };
@@ -371,18 +371,24 @@ impl AgentManager {
             core.permission_replies.clear();
             core.live.take()
         };
-        self.clients.agent_removed(agent_id);
         agent.notify_changed();
-        if let Some(live) = live
-            && tokio::time::timeout(self.settings.cancel_grace, live.session.shutdown())
-                .await
-                .is_err()
-        {
-            tracing::warn!(agent = agent_id, "provider session did not stop in time");
+        if let Some(live) = live {
+            let grace = self.settings.cancel_grace;
+            let id = agent_id.to_owned();
+            tokio::spawn(async move {
+                if tokio::time::timeout(grace, live.session.shutdown())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(agent = %id, "provider session did not stop in time");
+                }
+            });
         }
         if let Err(err) = self.store.remove(agent_id).await {
             tracing::error!(agent = agent_id, %err, "cannot remove the agent's files");
         }
+        // Subscribers learn of the removal once the files are gone.
+        self.clients.agent_removed(agent_id);
         tracing::info!(agent = agent_id, "agent deleted");
     }
 

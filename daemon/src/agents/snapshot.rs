@@ -29,7 +29,9 @@ pub(crate) fn build(
         .mode_id
         .clone()
         .or_else(|| provider.and_then(|info| info.default_mode_id.clone()));
-    let runtime_model = live.and_then(|live| live.current_model.clone());
+    let runtime_model = live
+        .and_then(|live| live.current_model.clone())
+        .or_else(|| record.model.clone());
     let session_id = live
         .map(|live| live.session_id.clone())
         .or_else(|| record.persistence.as_ref().map(|p| p.session_id.clone()));

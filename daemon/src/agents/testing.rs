@@ -789,3 +789,122 @@ mod tests {
         assert!(!h.home.path().join("agents").join(&agent.id).exists());
     }
 }
+
+/// Timings of the read paths on big data (printed; run with `--release`
+/// for representative numbers: `cargo test -p daemon --release --lib read_paths -- --nocapture`).
+#[cfg(test)]
+mod perf {
+    use std::time::Instant;
+
+    use protocol::{
+        FetchAgentTimelineRequest, FetchAgentsRequest, TimelineCursor, TimelineDirection,
+        TimelineProjection,
+    };
+
+    use super::*;
+    use crate::agents::{listing, project, timeline_view};
+
+    #[tokio::test]
+    async fn read_paths_on_ten_thousand_rows_and_250_agents() {
+        let h = Harness::new(settings());
+        let mut agents = Vec::new();
+        for _ in 0..250 {
+            let req: protocol::CreateAgentRequest = serde_json::from_value(serde_json::json!({
+                "requestId": "r", "config": {"provider": "scripted", "cwd": h.cwd()}, "labels": {}
+            }))
+            .expect("request");
+            agents.push(h.manager.create(&req).await.expect("create").0);
+        }
+        let agent = &agents[0];
+        {
+            let mut core = agent.lock();
+            for i in 0..10_000 {
+                let item = if i % 10 == 0 {
+                    TimelineItem::UserMessage {
+                        text: format!("question {i}"),
+                        message_id: None,
+                    }
+                } else {
+                    TimelineItem::AssistantMessage {
+                        text: format!("chunk {i} of a longer streamed answer "),
+                    }
+                };
+                h.manager.emit_item(agent, &mut core, item).expect("append");
+            }
+        }
+        let epoch = agent.lock().log.epoch().to_owned();
+        let request = |direction, cursor: Option<u64>, projection| FetchAgentTimelineRequest {
+            agent_id: agent.id.clone(),
+            request_id: "t".into(),
+            direction: Some(direction),
+            cursor: cursor.map(|seq| TimelineCursor {
+                epoch: epoch.clone(),
+                seq,
+            }),
+            limit: Some(200),
+            projection: Some(projection),
+        };
+        for (label, req) in [
+            (
+                "tail/projected",
+                request(TimelineDirection::Tail, None, TimelineProjection::Projected),
+            ),
+            (
+                "before 5000/canonical",
+                request(
+                    TimelineDirection::Before,
+                    Some(5000),
+                    TimelineProjection::Canonical,
+                ),
+            ),
+            (
+                "after 100/projected",
+                request(
+                    TimelineDirection::After,
+                    Some(100),
+                    TimelineProjection::Projected,
+                ),
+            ),
+        ] {
+            let runs = 20;
+            let started = Instant::now();
+            let mut bytes = 0;
+            for _ in 0..runs {
+                let core = agent.lock();
+                let snapshot = h.manager.snapshot_of(&core);
+                let response = timeline_view::fetch(&req, &core, snapshot, true);
+                bytes = serde_json::to_vec(&response).expect("json").len();
+            }
+            eprintln!(
+                "timeline {label}: 200 of 10000 rows in {:?} per page ({bytes} bytes JSON)",
+                started.elapsed() / runs
+            );
+        }
+        let started = Instant::now();
+        let req: FetchAgentsRequest =
+            serde_json::from_value(serde_json::json!({"requestId": "r", "page": {"limit": 200}}))
+                .expect("req");
+        let filter = listing::AgentFilter::from_request(&req).expect("filter");
+        let rows = h
+            .manager
+            .all()
+            .into_iter()
+            .map(|a| {
+                let core = a.lock();
+                (
+                    h.manager.snapshot_of(&core),
+                    project::placement(&core.record.cwd),
+                )
+            })
+            .collect();
+        let page = listing::page(&req, &filter, rows).expect("page");
+        let built = started.elapsed();
+        let json = serde_json::to_vec(&page.rows.iter().map(|(a, _)| a).collect::<Vec<_>>())
+            .expect("json");
+        eprintln!(
+            "fetch_agents: page of 200 of 250 built in {built:?}, serialised in {:?} ({} bytes)",
+            started.elapsed() - built,
+            json.len()
+        );
+    }
+}

@@ -185,7 +185,7 @@ impl AgentManager {
             session,
             session_id: opened.session_id.clone(),
             models: opened.models,
-            current_model: opened.current_model,
+            current_model: opened.current_model.clone(),
             turn_ends,
         });
         core.record.persistence = Some(PersistenceHandle {
@@ -199,6 +199,10 @@ impl AgentManager {
         }
         if let Some(mode) = opened.current_mode_id {
             core.record.mode_id = Some(mode);
+        }
+        // Remembered so the snapshot names the model while no session runs.
+        if core.record.model.is_none() {
+            core.record.model = opened.current_model;
         }
         core.last_activity = Instant::now();
         self.emit_event(
