@@ -588,3 +588,76 @@ async fn list_all(client: &mut Client, mut request: Value) -> Vec<String> {
     }
     ids
 }
+
+#[tokio::test]
+async fn cancel_prompt_timeout_and_idle_reaping() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut daemon = DaemonProcess::spawn(
+        home.path(),
+        &[
+            "--prompt-timeout-ms",
+            "1500",
+            "--agent-idle-timeout-ms",
+            "400",
+        ],
+    );
+    let mut client = Client::connect(&daemon.ws_url(), "cid-timeouts").await;
+
+    let created = create_agent(&mut client, "c", cwd.path(), Some("PLEASE_BE_SLOW")).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    client
+        .stream_event(&id, |e| e["item"]["text"] == "tick0 ")
+        .await;
+    let canceled = client
+        .request(json!({"type": "cancel_agent_request", "requestId": "x", "agentId": id}))
+        .await;
+    assert_eq!(canceled["type"], "cancel_agent_response");
+    assert_eq!(canceled["payload"]["agent"]["status"], "idle");
+    let event = client
+        .stream_event(&id, |e| e["type"] == "turn_canceled")
+        .await;
+    assert_eq!(event["event"]["reason"], "Interrupted");
+
+    let sent = client
+        .request(json!({"type": "send_agent_message_request", "requestId": "s", "agentId": id, "text": "HANG_FOREVER"}))
+        .await;
+    assert_eq!(sent["payload"]["accepted"], true);
+    let finished = wait_for_finish(&mut client, &id, "w").await;
+    assert_eq!(finished["status"], "error", "{finished}");
+    assert!(
+        finished["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("did not finish within 1500 ms")),
+        "{finished}"
+    );
+    let failed = client
+        .stream_event(&id, |e| e["type"] == "turn_failed")
+        .await;
+    assert!(
+        failed["event"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("did not finish"))
+    );
+
+    // A fresh session answers the next prompt, and is stopped once idle.
+    let sent = client
+        .request(json!({"type": "send_agent_message_request", "requestId": "s2", "agentId": id, "text": "hello"}))
+        .await;
+    assert_eq!(sent["payload"]["accepted"], true);
+    assert_eq!(
+        wait_for_finish(&mut client, &id, "w2").await["status"],
+        "idle"
+    );
+    daemon.wait_for_log("stopping idle provider session");
+    let sent = client
+        .request(json!({"type": "send_agent_message_request", "requestId": "s3", "agentId": id, "text": "hello again"}))
+        .await;
+    assert_eq!(sent["payload"]["accepted"], true, "restarted lazily");
+    let finished = wait_for_finish(&mut client, &id, "w3").await;
+    assert_eq!(
+        (finished["status"].clone(), finished["lastMessage"].clone()),
+        (json!("idle"), json!("Hi there!"))
+    );
+}

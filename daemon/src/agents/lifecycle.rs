@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use protocol::{
-    AgentSessionConfigOverrides, AgentStatus, CreateAgentRequest, ImportAgentRequest,
+    AgentMode, AgentSessionConfigOverrides, AgentStatus, CreateAgentRequest, ImportAgentRequest,
     PersistenceHandle,
 };
 
@@ -63,6 +63,10 @@ struct NewAgent {
     title: Option<String>,
     labels: std::collections::BTreeMap<String, String>,
     persistence: Option<PersistenceHandle>,
+    /// The provider's modes at creation (replaced by what a session
+    /// reports), so the snapshot does not change with the provider's
+    /// in-memory knowledge across restarts.
+    modes: Vec<AgentMode>,
 }
 
 /// Trims a title to Paseo's 1..200 characters; blank means none.
@@ -107,8 +111,9 @@ pub(crate) fn validate_cwd(cwd: &str) -> Result<String, CreateError> {
 }
 
 impl AgentManager {
-    /// Checks that a provider exists and can run; returns its default mode.
-    fn check_provider(&self, id: &str) -> Result<Option<String>, CreateError> {
+    /// Checks that a provider exists and can run; returns its default mode
+    /// and the modes it offers now.
+    fn check_provider(&self, id: &str) -> Result<(Option<String>, Vec<AgentMode>), CreateError> {
         let Some(provider) = self.providers.provider(id) else {
             return Err(CreateError::new(
                 create_code::UNKNOWN_PROVIDER,
@@ -132,7 +137,8 @@ impl AgentManager {
                 ),
             ));
         }
-        Ok(provider.info().default_mode_id)
+        let info = provider.info();
+        Ok((info.default_mode_id, info.modes))
     }
 
     /// Makes a new agent durable (not yet announced).
@@ -160,7 +166,7 @@ impl AgentManager {
             attention_timestamp: None,
             pending_permissions: Vec::new(),
             last_usage: None,
-            available_modes: Vec::new(),
+            available_modes: new.modes,
             epoch: uuid_v4(),
         };
         let log = self.store.create(&record).await.map_err(|err| {
@@ -190,7 +196,7 @@ impl AgentManager {
     ) -> Result<(Arc<Agent>, Option<Result<(), String>>), CreateError> {
         let config = &req.config;
         let provider = config.provider.trim();
-        let default_mode = self.check_provider(provider)?;
+        let (default_mode, modes) = self.check_provider(provider)?;
         let cwd = validate_cwd(&config.cwd)?;
         let initial = req
             .initial_prompt
@@ -208,6 +214,7 @@ impl AgentManager {
                 title,
                 labels: req.labels.clone(),
                 persistence: None,
+                modes,
             })
             .await?;
         self.publish(&agent);
@@ -245,7 +252,7 @@ impl AgentManager {
             self.ensure_live(&existing, Start::Lazy).await?;
             return Ok(existing);
         }
-        let default_mode = self.check_provider(provider).map_err(|e| e.message)?;
+        let (default_mode, modes) = self.check_provider(provider).map_err(|e| e.message)?;
         let supports_resume = self
             .providers
             .provider(provider)
@@ -277,6 +284,7 @@ impl AgentManager {
                     native_handle: None,
                     metadata: None,
                 }),
+                modes,
             })
             .await
             .map_err(|e| e.message)?;

@@ -43,12 +43,12 @@ pub(crate) enum Start {
 /// "5 min", "30 s": for messages.
 fn human(duration: Duration) -> String {
     let secs = duration.as_secs();
-    if secs >= 60 && secs.is_multiple_of(60) {
-        format!("{} min", secs / 60)
-    } else if secs > 0 {
-        format!("{secs} s")
-    } else {
+    if duration.subsec_millis() != 0 || secs == 0 {
         format!("{} ms", duration.as_millis())
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
     }
 }
 

@@ -1,0 +1,159 @@
+//! Replays what Paseo's own CLI sent to a real daemon
+//! (`tests/data/paseo-v1-cli-frames.jsonl`: `ls`, `ls --json`, `run -d`,
+//! `run`, `delete`) against our binary, with the `test` provider standing
+//! in for `claude`, and checks that every request gets the same kind of
+//! answer the real daemon gave (type, status, key shape) and that the same
+//! kinds of stream events arrive.
+
+mod agent_support;
+mod support;
+
+use std::collections::{BTreeSet, HashMap};
+
+use agent_support::*;
+use protocol::testing::{FixtureDir, FixtureFrame};
+use serde_json::{Value, json};
+use support::*;
+
+/// Snapshot keys that are only present when they have a value (usage,
+/// errors, provider-specific handle details).
+const OPTIONAL_KEYS: &[&str] = &[
+    "lastUsage",
+    "lastError",
+    "nativeHandle",
+    "metadata",
+    "extra",
+];
+
+fn without_optional(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !OPTIONAL_KEYS.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), without_optional(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_optional).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Rewrites a recorded request for this machine: provider `claude` →
+/// `test`, the recorded cwd → ours, recorded agent ids → ours.
+fn adapt(request: &Value, cwd: &str, ids: &HashMap<String, String>) -> Value {
+    let mut request = request.clone();
+    if request["type"] == "create_agent_request" {
+        request["config"]["provider"] = json!("test");
+        request["config"]["cwd"] = json!(cwd);
+    }
+    if let Some(id) = request["agentId"].as_str()
+        && let Some(ours) = ids.get(id)
+    {
+        request["agentId"] = json!(ours);
+    }
+    request
+}
+
+/// `type/status` of a message, e.g. `status/agent_created`.
+fn kind(message: &Value) -> String {
+    match message["payload"]["status"].as_str() {
+        Some(status) => format!("{}/{status}", message["type"].as_str().unwrap_or("?")),
+        None => message["type"].as_str().unwrap_or("?").to_owned(),
+    }
+}
+
+/// `event.type` (plus the item type for timeline rows) of stream payloads.
+fn stream_kinds<'a>(messages: impl Iterator<Item = &'a Value>) -> BTreeSet<String> {
+    messages
+        .filter(|m| m["type"] == "agent_stream")
+        .map(|m| {
+            let event = &m["payload"]["event"];
+            match event["item"]["type"].as_str() {
+                Some(item) => format!("timeline/{item}"),
+                None => event["type"].as_str().unwrap_or("?").to_owned(),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_official_cli_gets_the_same_kinds_of_answers() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let cwd_text = cwd.path().to_str().expect("utf8").to_owned();
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let frames = fixture("paseo-v1-cli-frames.jsonl");
+    let mut clients: Vec<(String, Vec<FixtureFrame>)> = Vec::new();
+    for frame in frames {
+        let name = frame.client.clone().unwrap_or_default();
+        match clients.last_mut() {
+            Some((last, group)) if *last == name => group.push(frame),
+            _ => clients.push((name, vec![frame])),
+        }
+    }
+    assert!(
+        clients.len() >= 5,
+        "{:?}",
+        clients.iter().map(|c| &c.0).collect::<Vec<_>>()
+    );
+    // Recorded agent id → ours.
+    let mut ids: HashMap<String, String> = HashMap::new();
+
+    for (name, group) in &clients {
+        let recorded: Vec<&Value> = group
+            .iter()
+            .filter(|f| f.dir == FixtureDir::In)
+            .map(|f| &f.frame["message"])
+            .collect();
+        let hello = group
+            .iter()
+            .find(|f| f.dir == FixtureDir::Out && f.frame_type() == Some("hello"))
+            .expect("hello");
+        let client_id = hello.frame["clientId"].as_str().expect("clientId");
+        let mut client = Client::connect(&daemon.ws_url(), client_id).await;
+        for request in group
+            .iter()
+            .filter(|f| f.dir == FixtureDir::Out && f.frame_type() == Some("session"))
+        {
+            let message = adapt(&request.frame["message"], &cwd_text, &ids);
+            let request_id = message["requestId"].as_str().expect("requestId").to_owned();
+            let theirs = recorded
+                .iter()
+                .find(|m| m["payload"]["requestId"] == request_id.as_str())
+                .copied()
+                .unwrap_or_else(|| panic!("{name}: no recorded answer to {request_id}"));
+            let ours = client.request(message).await;
+            assert_eq!(
+                kind(&ours),
+                kind(theirs),
+                "{name}: answer to {request_id}: {ours}"
+            );
+            assert_has_keys_of(&ours, &without_optional(theirs));
+            if theirs["type"] == "wait_for_finish_response" {
+                assert_eq!(
+                    ours["payload"]["status"], theirs["payload"]["status"],
+                    "{name}: {ours}"
+                );
+                assert_eq!(ours["payload"]["lastMessage"], "Hi there!");
+            }
+            if let (Some(their_id), Some(our_id)) = (
+                theirs["payload"]["agentId"].as_str(),
+                ours["payload"]["agentId"].as_str(),
+            ) && theirs["payload"]["status"] == "agent_created"
+            {
+                ids.insert(their_id.to_owned(), our_id.to_owned());
+            }
+        }
+        // Every kind of stream event the real daemon sent this client by
+        // the time it answered the last request, we sent too.
+        let theirs = stream_kinds(recorded.iter().copied());
+        let ours = stream_kinds(client.log.iter());
+        assert!(
+            theirs.is_subset(&ours),
+            "{name}: recorded {theirs:?}, ours {ours:?}"
+        );
+        client.close().await;
+    }
+    assert_eq!(ids.len(), 2, "run -d and run each created an agent");
+}
