@@ -366,3 +366,78 @@ fn deliver(client: &mut Client, message: SessionMessage) {
         link.send(message.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscribe(clients: &Clients, client_id: &str, link: &Link) {
+        clients.begin_subscription(client_id, "s".into(), AgentFilter::default());
+        clients.finish_subscription(client_id, link, SessionMessage::Unknown, HashSet::new());
+    }
+
+    fn subscribed(clients: &Clients, client_id: &str) -> bool {
+        clients
+            .with_state(client_id, |state| state.subscription.is_some())
+            .unwrap_or(false)
+    }
+
+    #[tokio::test]
+    async fn a_reconnect_within_the_grace_keeps_the_session_later_it_is_gone() {
+        let clients = Clients::new(Duration::from_millis(300));
+        let (first, resumed, _rx) = clients.attach_queue("cid", true);
+        assert!(!resumed);
+        subscribe(&clients, "cid", first.link());
+        drop(first);
+        let (second, resumed, mut rx) = clients.attach_queue("cid", false);
+        assert!(resumed);
+        assert!(subscribed(&clients, "cid"));
+        assert!(
+            clients
+                .with_state("cid", |s| s.reasoning_merge)
+                .unwrap_or(false),
+            "capabilities are sticky"
+        );
+        // Pushes reach the new socket.
+        clients.agent_removed("a1");
+        assert!(matches!(
+            rx.recv().await,
+            Some(SessionMessage::AgentUpdate(AgentUpdate::Remove { .. }))
+        ));
+        let detached = std::time::Instant::now();
+        drop(second);
+        let deadline = detached + Duration::from_secs(10);
+        while subscribed(&clients, "cid") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "session never expired"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            detached.elapsed() >= Duration::from_millis(300),
+            "not before the grace"
+        );
+        let (_third, resumed, _rx) = clients.attach_queue("cid", false);
+        assert!(!resumed, "a new session after the grace");
+    }
+
+    #[tokio::test]
+    async fn updates_during_a_subscribing_fetch_follow_its_response() {
+        let clients = Clients::new(Duration::from_secs(1));
+        let (socket, _, mut rx) = clients.attach_queue("cid", false);
+        clients.begin_subscription("cid", "s".into(), AgentFilter::default());
+        clients.agent_removed("gone");
+        clients.finish_subscription(
+            "cid",
+            socket.link(),
+            SessionMessage::Unknown,
+            HashSet::new(),
+        );
+        assert!(matches!(rx.recv().await, Some(SessionMessage::Unknown)));
+        assert!(matches!(
+            rx.recv().await,
+            Some(SessionMessage::AgentUpdate(AgentUpdate::Remove { .. }))
+        ));
+    }
+}

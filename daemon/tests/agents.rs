@@ -641,6 +641,14 @@ async fn cancel_prompt_timeout_and_idle_reaping() {
             .is_some_and(|e| e.contains("did not finish"))
     );
 
+    // An agent process that dies mid-turn fails the turn, nothing more.
+    let sent = client
+        .request(json!({"type": "send_agent_message_request", "requestId": "s-crash", "agentId": id, "text": "CRASH_NOW"}))
+        .await;
+    assert_eq!(sent["payload"]["accepted"], true);
+    let finished = wait_for_finish(&mut client, &id, "w-crash").await;
+    assert_eq!(finished["status"], "error", "{finished}");
+
     // A fresh session answers the next prompt, and is stopped once idle.
     let sent = client
         .request(json!({"type": "send_agent_message_request", "requestId": "s2", "agentId": id, "text": "hello"}))

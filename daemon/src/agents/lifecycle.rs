@@ -311,6 +311,10 @@ impl AgentManager {
                 core.record.title = first_prompt;
             }
         }
+        // The replayed rows are acknowledged by the answer: make them durable.
+        if let Err(err) = self.store.sync().await {
+            tracing::error!(%err, "cannot sync an imported timeline");
+        }
         self.publish(&agent);
         tracing::info!(agent = %agent.id, provider, session_id, "agent imported");
         Ok(agent)
