@@ -5,8 +5,10 @@
 //! `Result<(), RpcFailure>`; a failure becomes an `rpc_error` correlated by
 //! the request's `requestId`. New features (agents, timelines, providers,
 //! files, git) add a match arm in [`Session::handle`] and a handler, usually
-//! delegating to a daemon-wide service kept in `DaemonState`. Pushes (such
-//! as `agent_update`) go through the same [`Outbox`] the handlers use.
+//! delegating to a daemon-wide service kept in `DaemonState`. Agent requests
+//! and agent pushes (`agent_update`, `agent_stream`, …) go through the
+//! socket's ordered queue in `crate::clients`, which survives reconnects of
+//! the same `clientId`; see `crate::agents::requests`.
 
 use std::sync::Arc;
 

@@ -473,6 +473,14 @@ async fn listing_pages_subscriptions_and_a_reconnect_that_keeps_them() {
     }
 
     let started = std::time::Instant::now();
+    actor
+        .request(json!({"type": "fetch_agents_request", "requestId": "p0", "page": {"limit": 1}}))
+        .await;
+    eprintln!(
+        "fetch_agents page of 1 (of {N}) answered in {:?}",
+        started.elapsed()
+    );
+    let started = std::time::Instant::now();
     let first = actor
         .request(json!({"type": "fetch_agents_request", "requestId": "p1", "page": {"limit": 200}}))
         .await["payload"]
