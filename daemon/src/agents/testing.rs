@@ -36,6 +36,8 @@ pub(crate) struct Stats {
 pub(crate) struct Scripted {
     pub id: String,
     pub available: bool,
+    /// Whether sessions can be loaded by id.
+    pub resume: bool,
     pub stats: Arc<Stats>,
 }
 
@@ -54,7 +56,7 @@ impl Provider for Scripted {
                 color_tier: None,
             }],
             models: Vec::new(),
-            supports_resume: true,
+            supports_resume: self.resume,
         }
     }
 
@@ -243,10 +245,12 @@ impl AgentSession for ScriptedSession {
     }
 }
 
-/// Providers `scripted` (available) and `offline` (not).
+/// Providers `scripted` (available), `offline` (not) and `amnesiac`
+/// (available, cannot resume).
 pub(crate) struct TestProviders {
     pub scripted: Arc<Scripted>,
     pub offline: Arc<Scripted>,
+    pub amnesiac: Arc<Scripted>,
 }
 
 impl ProviderSource for TestProviders {
@@ -254,12 +258,13 @@ impl ProviderSource for TestProviders {
         match id {
             "scripted" => Some(self.scripted.clone()),
             "offline" => Some(self.offline.clone()),
+            "amnesiac" => Some(self.amnesiac.clone()),
             _ => None,
         }
     }
 
     fn provider_ids(&self) -> Vec<String> {
-        vec!["scripted".into(), "offline".into()]
+        vec!["scripted".into(), "offline".into(), "amnesiac".into()]
     }
 }
 
@@ -300,11 +305,19 @@ impl Harness {
             scripted: Arc::new(Scripted {
                 id: "scripted".into(),
                 available: true,
+                resume: true,
                 stats: stats.clone(),
             }),
             offline: Arc::new(Scripted {
                 id: "offline".into(),
                 available: false,
+                resume: true,
+                stats: stats.clone(),
+            }),
+            amnesiac: Arc::new(Scripted {
+                id: "amnesiac".into(),
+                available: true,
+                resume: false,
                 stats: stats.clone(),
             }),
         };
@@ -724,6 +737,13 @@ mod tests {
         assert_eq!(agent.lock().record.title.as_deref(), Some("old question"));
         let again = h.manager.import(&req).await.expect("second import");
         assert_eq!(again.id, agent.id, "no duplicate agent for one session");
+
+        let amnesiac: ImportAgentRequest = serde_json::from_value(serde_json::json!({
+            "requestId": "r", "provider": "amnesiac", "sessionId": "sess-1", "cwd": h.cwd()
+        }))
+        .expect("request");
+        let error = h.manager.import(&amnesiac).await.err().expect("refused");
+        assert!(error.contains("cannot resume sessions"), "{error}");
 
         let missing: ImportAgentRequest = serde_json::from_value(serde_json::json!({
             "requestId": "r", "provider": "scripted", "sessionId": "missing", "cwd": h.cwd()
