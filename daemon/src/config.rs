@@ -29,6 +29,9 @@ pub const DEFAULT_AGENT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// waiting for a reconnect with the same `clientId` (Paseo: 90 s).
 pub const DEFAULT_SESSION_GRACE: Duration = Duration::from_secs(90);
 
+/// Longest one request to an agent provider (other than a prompt) may take.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Everything a daemon needs to start. Build it with [`DaemonConfig::new`]
 /// and set fields; it is `non_exhaustive` so fields can be added later
 /// without breaking embedders.
@@ -36,8 +39,8 @@ pub const DEFAULT_SESSION_GRACE: Duration = Duration::from_secs(90);
 #[non_exhaustive]
 pub struct DaemonConfig {
     /// Address to bind; port 0 picks a free port (see
-    /// [`crate::RunningDaemon::local_addr`]). Must be a loopback address
-    /// until password authentication exists.
+    /// [`crate::RunningDaemon::local_addr`]). A non-loopback address is
+    /// refused unless [`Self::password`] is set.
     pub listen: SocketAddr,
     /// `$PASEO_HOME`: holds `server-id` and `daemon.lock`; created if missing.
     pub home: PathBuf,
@@ -61,6 +64,17 @@ pub struct DaemonConfig {
     pub agent_idle_timeout: Duration,
     /// How long a disconnected client's session is kept for a reconnect.
     pub session_grace: Duration,
+    /// The daemon password (held hashed). `None`: no authentication, and
+    /// only loopback addresses may be bound.
+    pub password: Option<crate::auth::Password>,
+    /// Hostnames accepted in `Host` besides loopback names and IP
+    /// literals; `*` accepts any, `.example.com` a domain and its subdomains.
+    pub allowed_hosts: Vec<String>,
+    /// Origins accepted besides same-origin and loopback ones
+    /// (`scheme://host[:port]`); `*` accepts any.
+    pub cors_origins: Vec<String>,
+    /// Longest one request to an agent provider may take.
+    pub request_timeout: Duration,
 }
 
 impl DaemonConfig {
@@ -78,6 +92,10 @@ impl DaemonConfig {
             prompt_timeout: DEFAULT_PROMPT_TIMEOUT,
             agent_idle_timeout: DEFAULT_AGENT_IDLE_TIMEOUT,
             session_grace: DEFAULT_SESSION_GRACE,
+            password: None,
+            allowed_hosts: Vec::new(),
+            cors_origins: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }

@@ -41,12 +41,18 @@ impl RunningDaemon {
     /// Locks the home, resolves the server id, binds `config.listen` and
     /// starts serving. Returns once the socket is listening.
     pub async fn start(config: DaemonConfig) -> Result<RunningDaemon, DaemonError> {
-        if !config.listen.ip().is_loopback() {
+        if !config.listen.ip().is_loopback() && config.password.is_none() {
             return Err(DaemonError::NonLoopbackListen {
                 addr: config.listen,
             });
         }
         let home = LockedHome::acquire(&config.home)?;
+        // Before any agent starts: kill what a SIGKILLed predecessor left.
+        let procs = Arc::new(crate::procs::ProcessLedger::open(home.path())?);
+        let reaper = procs.clone();
+        if let Err(err) = tokio::task::spawn_blocking(move || reaper.reap_stale()).await {
+            tracing::error!(%err, "reaping stale agent processes failed");
+        }
         let server_id = identity::resolve_server_id(home.path(), config.server_id.as_deref())?;
         let bind_err = |source| DaemonError::Bind {
             addr: config.listen,
@@ -76,6 +82,12 @@ impl RunningDaemon {
             providers,
             agents: agents.clone(),
             clients,
+            access: Arc::new(crate::access::AccessPolicy::new(
+                config.password.clone(),
+                &config.allowed_hosts,
+                &config.cors_origins,
+            )),
+            procs,
             _alive: alive_tx,
         });
         let app = server::router(state);
@@ -95,6 +107,7 @@ impl RunningDaemon {
         tracing::info!(
             server_id = %server_id,
             home = %home.path().display(),
+            password = config.password.is_some(),
             "listening on ws://{local_addr}/ws"
         );
         Ok(RunningDaemon {

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DaemonError {
-    /// The listen address is not loopback; without password authentication
-    /// (not implemented yet) anyone on the network could drive the agents.
+    /// The listen address is not loopback and no password is set: anyone
+    /// on the network could drive the agents.
     #[error(
-        "refusing to listen on {addr}: only loopback addresses (127.0.0.1, ::1) are allowed until password authentication is implemented"
+        "refusing to listen on {addr} without a password: set PASEO_PASSWORD, --password-file or daemon.auth.password in config.json, or listen on a loopback address (127.0.0.1, ::1)"
     )]
     NonLoopbackListen {
         /// The rejected address.
@@ -62,6 +62,9 @@ pub enum DaemonError {
     /// The agent store in `$PASEO_HOME/agents` could not be opened.
     #[error("cannot open the agent store: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// The process ledger in `$PASEO_HOME` could not be opened.
+    #[error(transparent)]
+    Procs(#[from] crate::procs::ProcsError),
     /// The persisted server id could not be read or written.
     #[error("cannot read or write the server id at {}: {source}", path.display())]
     ServerId {

@@ -13,9 +13,12 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod agents;
+pub mod auth;
 mod clients;
 pub mod config;
+pub mod config_file;
 mod connection;
 mod daemon;
 pub mod error;
@@ -26,6 +29,7 @@ pub mod identity;
 mod ids;
 mod inbound;
 mod outbox;
+pub mod procs;
 pub mod provider;
 mod server;
 mod session;

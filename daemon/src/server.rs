@@ -1,22 +1,17 @@
 //! HTTP side of the daemon: the axum router (`/ws`, `/api/health`,
-//! `/api/status`), the daemon-wide state handlers share, and the guard that
-//! keeps web pages from reaching a password-less daemon.
-//!
-//! The guard exists because the daemon listens on loopback without a
-//! password: any web page the user visits could otherwise open
-//! `ws://127.0.0.1:6767/ws` (WebSockets have no CORS) or reach it through
-//! DNS rebinding. So requests whose `Host` or `Origin` is not a loopback name
-//! get 403, like Paseo's host allowlist and origin check with their defaults.
+//! `/api/status`) and the daemon-wide state handlers share. Every route sits
+//! behind `access::guard` (Host/Origin allowlists, HTTP bearer password);
+//! the WebSocket password is checked at the upgrade (`auth::ws_verdict`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use protocol::ServerInfo;
@@ -45,6 +40,12 @@ pub(crate) struct DaemonState {
     pub agents: Arc<crate::agents::AgentManager>,
     /// Client sessions by `clientId`, kept across reconnects.
     pub clients: Arc<crate::clients::Clients>,
+    /// Host/Origin allowlists and the password (see `crate::access`).
+    pub access: Arc<crate::access::AccessPolicy>,
+    /// Agent process groups, for cleanup after a crash; providers record
+    /// and forget their groups here (see `crate::procs` for how).
+    #[allow(dead_code, reason = "read once the ACP provider records its groups")]
+    pub procs: Arc<crate::procs::ProcessLedger>,
     /// Held by every clone of the state: the daemon knows all connections
     /// have ended when the matching receiver sees the channel close.
     pub _alive: mpsc::Sender<()>,
@@ -56,7 +57,10 @@ pub(crate) fn router(state: Arc<DaemonState>) -> Router {
         .route("/ws", get(ws_upgrade))
         .route("/api/health", get(health))
         .route("/api/status", get(status))
-        .layer(middleware::from_fn(guard_host_and_origin))
+        .layer(middleware::from_fn_with_state(
+            state.access.clone(),
+            crate::access::guard,
+        ))
         .with_state(state)
 }
 
@@ -65,30 +69,18 @@ async fn ws_upgrade(
     headers: HeaderMap,
     mut ws: WebSocketUpgrade,
 ) -> Response {
-    // Browsers fail the handshake when they offered subprotocols and none is
-    // selected; Paseo (without a password) echoes the first one offered.
-    if let Some(first) = first_offered_protocol(&headers) {
-        ws.set_selected_protocol(first);
+    let verdict = crate::auth::ws_verdict(state.access.password.as_ref(), &headers);
+    if let Some(protocol) = verdict.protocol {
+        ws.set_selected_protocol(protocol);
+    }
+    if let Err(reason) = verdict.outcome {
+        return ws.on_upgrade(move |socket| crate::auth::close_unauthorized(socket, reason));
     }
     let max = state.max_frame_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_failed_upgrade(|err| tracing::debug!(%err, "websocket upgrade failed"))
         .on_upgrade(move |socket| connection::run(socket, state))
-}
-
-/// The first subprotocol in the client's `Sec-WebSocket-Protocol` header(s).
-fn first_offered_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
-    let first = headers
-        .get(header::SEC_WEBSOCKET_PROTOCOL)?
-        .to_str()
-        .ok()?
-        .split(',')
-        .next()?
-        .trim();
-    (!first.is_empty())
-        .then(|| HeaderValue::from_str(first).ok())
-        .flatten()
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -104,81 +96,4 @@ async fn status(State(state): State<Arc<DaemonState>>) -> Json<serde_json::Value
         "version": info.version,
         "listen": state.listen.to_string(),
     }))
-}
-
-async fn guard_host_and_origin(request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    let host_ok = headers
-        .get(header::HOST)
-        .is_none_or(|host| header_names_loopback(host, |h| format!("http://{h}")));
-    let origin_ok = headers
-        .get(header::ORIGIN)
-        .is_none_or(|origin| header_names_loopback(origin, str::to_owned));
-    if host_ok && origin_ok {
-        return next.run(request).await;
-    }
-    tracing::warn!(
-        host = ?headers.get(header::HOST),
-        origin = ?headers.get(header::ORIGIN),
-        path = %request.uri().path(),
-        "rejected request from a non-local host or origin"
-    );
-    (
-        StatusCode::FORBIDDEN,
-        "Forbidden: non-local Host or Origin\n",
-    )
-        .into_response()
-}
-
-/// Whether a Host or Origin header value (turned into a URL by `to_url`)
-/// names a loopback host: `localhost`, `*.localhost` or a loopback IP.
-fn header_names_loopback(value: &HeaderValue, to_url: impl Fn(&str) -> String) -> bool {
-    let Ok(text) = value.to_str() else {
-        return false;
-    };
-    let Ok(url) = url::Url::parse(&to_url(text.trim())) else {
-        return false;
-    };
-    match url.host() {
-        Some(url::Host::Domain(name)) => {
-            let name = name.to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host_ok(host: &'static str) -> bool {
-        header_names_loopback(&HeaderValue::from_static(host), |h| format!("http://{h}"))
-    }
-
-    fn origin_ok(origin: &'static str) -> bool {
-        header_names_loopback(&HeaderValue::from_static(origin), str::to_owned)
-    }
-
-    #[test]
-    fn loopback_hosts_pass_others_fail() {
-        assert!(host_ok("127.0.0.1:6767"));
-        assert!(host_ok("localhost:6767"));
-        assert!(host_ok("[::1]:6767"));
-        assert!(host_ok("LOCALHOST"));
-        assert!(host_ok("app.localhost:3000"));
-        assert!(!host_ok("evil.example:6767"));
-        assert!(!host_ok("192.168.1.2:6767"));
-        assert!(!host_ok("localhost.evil.example"));
-    }
-
-    #[test]
-    fn loopback_origins_pass_others_fail() {
-        assert!(origin_ok("http://localhost:3000"));
-        assert!(origin_ok("http://127.0.0.1:3000"));
-        assert!(!origin_ok("https://evil.example"));
-        assert!(!origin_ok("null"));
-    }
 }
