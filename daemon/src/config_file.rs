@@ -95,9 +95,25 @@ struct Section {
 
 #[derive(Debug, Default, Deserialize)]
 struct Auth {
-    password: Option<String>,
+    password: Option<Secret>,
     #[serde(flatten)]
     unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// A password string. Its own error message, because serde's would quote
+/// a mistyped value (`invalid type: integer `123456``) into the log.
+#[derive(Debug)]
+struct Secret(String);
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer) {
+            Ok(serde_json::Value::String(text)) => Ok(Secret(text)),
+            _ => Err(serde::de::Error::custom(
+                "daemon.auth.password must be a string",
+            )),
+        }
+    }
 }
 
 /// `allowedHosts`: a list, or `true` for any host (as in Paseo/Vite).
@@ -139,7 +155,7 @@ pub fn overlay(
             message,
         })?;
     }
-    if let Some(plain) = daemon.auth.password.filter(|p| !p.is_empty()) {
+    if let Some(Secret(plain)) = daemon.auth.password.filter(|p| !p.0.is_empty()) {
         warn_if_readable(&path);
         if set("password") {
             let password = Password::new(&plain, "daemon.auth.password");
@@ -295,6 +311,14 @@ mod tests {
             .expect_err("invalid")
             .to_string();
         assert!(text.contains("line 2"), "{text}");
+        let (_home, mut config) = config_with(r#"{"daemon":{"auth":{"password":987654}}}"#);
+        let text = overlay(&mut config, |_| false)
+            .expect_err("invalid")
+            .to_string();
+        assert!(
+            text.contains("must be a string") && !text.contains("987654"),
+            "{text}"
+        );
     }
 
     #[test]
