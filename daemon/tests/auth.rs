@@ -285,3 +285,27 @@ async fn invalid_config_is_a_clear_startup_error_that_hides_the_password() {
         "{stderr}"
     );
 }
+
+#[test]
+fn help_documents_auth_and_config_and_there_is_no_password_flag() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = daemon_command(home.path(), &["--help"]);
+    cmd.stdout(std::process::Stdio::piped());
+    let output = cmd.output().expect("run --help");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "--password-file",
+        "PASEO_PASSWORD",
+        "--allowed-host",
+        "PASEO_HOSTNAMES",
+        "--cors-origin",
+        "--request-timeout-ms",
+        "config.json",
+        "idleAgentTimeoutMs",
+        "Precedence: flags > environment > config file > defaults",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+    let (status, stderr) = run_to_exit(daemon_command(home.path(), &["--password", "x"]));
+    assert!(!status.success(), "{stderr}");
+}
