@@ -61,7 +61,10 @@ impl RunningDaemon {
         let listener = TcpListener::bind(config.listen).await.map_err(bind_err)?;
         let local_addr = listener.local_addr().map_err(bind_err)?;
 
-        let providers = Arc::new(crate::provider::ProviderRegistry::discover(home.path()));
+        let providers = Arc::new(crate::provider::ProviderRegistry::discover_with_ledger(
+            home.path(),
+            Some(procs.clone()),
+        ));
         let clients = crate::clients::Clients::new(config.session_grace);
         let agents = crate::agents::AgentManager::start(
             home.path(),

@@ -44,7 +44,10 @@ pub(crate) struct DaemonState {
     pub access: Arc<crate::access::AccessPolicy>,
     /// Agent process groups, for cleanup after a crash; providers record
     /// and forget their groups here (see `crate::procs` for how).
-    #[allow(dead_code, reason = "read once the ACP provider records its groups")]
+    #[allow(
+        dead_code,
+        reason = "held so the ledger lives as long as the daemon; providers own clones"
+    )]
     pub procs: Arc<crate::procs::ProcessLedger>,
     /// Held by every clone of the state: the daemon knows all connections
     /// have ended when the matching receiver sees the channel close.

@@ -239,3 +239,54 @@ async fn provider_sessions_are_imported_and_resumed_by_id() {
         .await;
     assert_eq!(no_provider["payload"]["status"], "agent_create_failed");
 }
+
+/// The agent's process group is in `$PASEO_HOME/processes.json` while it
+/// runs; after the daemon dies by SIGKILL the next daemon on that home
+/// leaves no member of the group alive and an empty ledger.
+#[tokio::test]
+async fn agent_groups_are_recorded_and_reaped_after_a_sigkill() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-ledger").await;
+    let created = create_agent(&mut client, "c", cwd.path(), Some("PLEASE_BE_SLOW")).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    client
+        .stream_event(&id, |e| e["item"]["text"] == "tick1 ")
+        .await;
+
+    let ledger_path = home.path().join(daemon::procs::LEDGER_FILE);
+    let ledger: Value =
+        serde_json::from_str(&std::fs::read_to_string(&ledger_path).expect("ledger written"))
+            .expect("ledger is JSON");
+    let groups = ledger["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 1, "one running agent, one group: {ledger}");
+    let pgid = groups[0]["pgid"].as_i64().expect("pgid") as i32;
+    assert!(
+        groups[0]["label"]
+            .as_str()
+            .is_some_and(|l| l.contains("test"))
+    );
+    // SAFETY: signal 0 only probes the group.
+    assert_eq!(unsafe { libc::kill(-pgid, 0) }, 0, "agent group alive");
+
+    drop(daemon); // SIGKILL, mid-turn
+    drop(client);
+
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // SAFETY: as above.
+    while unsafe { libc::kill(-pgid, 0) } == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "group {pgid} survived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let ledger: Value =
+        serde_json::from_str(&std::fs::read_to_string(&ledger_path).expect("ledger"))
+            .expect("JSON");
+    assert_eq!(ledger["groups"], serde_json::json!([]), "{ledger}");
+    drop(daemon);
+}

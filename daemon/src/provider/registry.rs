@@ -9,6 +9,7 @@
 //! config file is logged and reported, never fatal: the built-ins still
 //! work.
 
+use crate::procs::ProcessLedger;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,15 +51,24 @@ impl ProviderRegistry {
 
     /// Built-ins, the test agent, and `home/providers.json`.
     pub fn discover(home: &Path) -> Self {
+        Self::discover_with_ledger(home, None)
+    }
+
+    /// [`ProviderRegistry::discover`], with every agent process group
+    /// recorded in `ledger` while it lives (what the daemon uses).
+    pub fn discover_with_ledger(home: &Path, ledger: Option<Arc<ProcessLedger>>) -> Self {
         let mut registry = Self::default();
+        let acp = |config| -> Arc<dyn Provider> {
+            Arc::new(AcpProvider::with_ledger(config, ledger.clone()))
+        };
         for config in builtin_configs() {
-            registry.insert(Arc::new(AcpProvider::new(config)));
+            registry.insert(acp(config));
         }
-        registry.insert(Arc::new(AcpProvider::new(test_agent_config(home))));
+        registry.insert(acp(test_agent_config(home)));
         let path = home.join(PROVIDERS_FILE);
         let (configs, error) = load_config_file(&path);
         for config in configs {
-            registry.insert(Arc::new(AcpProvider::new(config)));
+            registry.insert(acp(config));
         }
         if let Some(error) = error {
             tracing::error!("{error}");

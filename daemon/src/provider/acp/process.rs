@@ -27,6 +27,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::watch;
 
+use crate::procs::ProcessLedger;
+
 /// How many stderr lines are kept for error messages.
 const STDERR_TAIL: usize = 20;
 
@@ -99,7 +101,13 @@ pub struct AgentProcess {
 
 impl AgentProcess {
     /// Spawns `command` in its own process group with piped stdio.
-    pub fn spawn(provider: &str, command: &AgentCommand) -> Result<(Self, AgentPipes), SpawnError> {
+    /// With a `ledger`, the group is recorded while it lives so a daemon
+    /// killed by SIGKILL has it reaped on its next start.
+    pub fn spawn(
+        provider: &str,
+        command: &AgentCommand,
+        ledger: Option<Arc<ProcessLedger>>,
+    ) -> Result<(Self, AgentPipes), SpawnError> {
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args)
             .envs(command.env.iter().map(|(k, v)| (k, v)))
@@ -124,6 +132,9 @@ impl AgentProcess {
             return Err(SpawnError::MissingPipe("stdio"));
         };
         tracing::info!(provider, pid = pgid, program = %command.program.display(), "agent started");
+        if let Some(ledger) = &ledger {
+            ledger.record(pgid, &format!("acp:{provider}"));
+        }
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         tokio::spawn(drain_stderr(
             provider.to_owned(),
@@ -152,6 +163,9 @@ impl AgentProcess {
             tracing::info!(provider = %who, pid = pgid, "agent exited ({info})");
             // Helpers the agent left behind would keep pipes open.
             kill_group(pgid, libc::SIGKILL);
+            if let Some(ledger) = &ledger {
+                ledger.forget(pgid);
+            }
             let _ = exit_tx.send(Some(info));
         });
         let process = Self {
@@ -367,9 +381,12 @@ mod tests {
     #[tokio::test]
     async fn shutdown_kills_the_whole_group_even_if_sigterm_is_ignored() {
         // The shell ignores SIGTERM and leaves a grandchild that does too.
-        let (process, _pipes) =
-            AgentProcess::spawn("t", &sh("trap '' TERM; sleep 30 & echo started >&2; wait"))
-                .expect("spawn");
+        let (process, _pipes) = AgentProcess::spawn(
+            "t",
+            &sh("trap '' TERM; sleep 30 & echo started >&2; wait"),
+            None,
+        )
+        .expect("spawn");
         let pgid = process.pgid();
         assert!(group_exists(pgid));
         // Only once the trap is set is SIGTERM really ignored.
@@ -396,6 +413,7 @@ mod tests {
         let (process, _pipes) = AgentProcess::spawn(
             "t",
             &sh("echo 'boom: \u{1b}[31mError\u{1b}[0m' >&2; exit 3"),
+            None,
         )
         .expect("spawn");
         let info = tokio::time::timeout(Duration::from_secs(5), process.exited())
@@ -415,7 +433,7 @@ mod tests {
         let mut command = sh("");
         command.program = "/nonexistent/agent".into();
         assert!(matches!(
-            AgentProcess::spawn("t", &command),
+            AgentProcess::spawn("t", &command, None),
             Err(SpawnError::Spawn { .. })
         ));
     }

@@ -9,6 +9,7 @@
 //! capability. What the agent reports (modes, models, resume support) is
 //! remembered so later snapshots can show it before any session exists.
 
+use crate::procs::ProcessLedger;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -79,6 +80,8 @@ struct Learned {
 struct Shared {
     config: AcpProviderConfig,
     learned: Mutex<Learned>,
+    /// Where spawned process groups are recorded (none in unit tests).
+    ledger: Option<Arc<ProcessLedger>>,
 }
 
 /// A provider backed by an ACP v1 agent executable.
@@ -90,10 +93,17 @@ pub struct AcpProvider {
 impl AcpProvider {
     /// A provider for `config`; nothing is started until [`Provider::open`].
     pub fn new(config: AcpProviderConfig) -> Self {
+        Self::with_ledger(config, None)
+    }
+
+    /// Like [`AcpProvider::new`], recording every agent process group in
+    /// `ledger` while it lives (see `crate::procs`).
+    pub fn with_ledger(config: AcpProviderConfig, ledger: Option<Arc<ProcessLedger>>) -> Self {
         Self {
             shared: Arc::new(Shared {
                 config,
                 learned: Mutex::new(Learned::default()),
+                ledger,
             }),
         }
     }
@@ -158,7 +168,7 @@ async fn open(shared: Arc<Shared>, request: OpenSession) -> Result<OpenedSession
         env: config.launch.env.clone(),
         cwd: cwd.clone(),
     };
-    let (process, pipes) = AgentProcess::spawn(id, &command)
+    let (process, pipes) = AgentProcess::spawn(id, &command, shared.ledger.clone())
         .map_err(|err| ProviderError::Io(format!("Cannot start {}: {err}", errors.label)))?;
     let process = Arc::new(process);
     let state = HandlerState::new(id, request.events.clone());
