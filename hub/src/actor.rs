@@ -1,46 +1,57 @@
 //! The task that owns one daemon connection for as long as anyone wants it.
 //!
-//! Loop: `connecting` → [`connect::open`] → `online` (subscribe to the agent
-//! list, heartbeat, apply pushes) → on failure `offline`/`error`, wait per
-//! the backoff (or the cap, or until "retry now") → again. It stops when the
-//! registry drops its handle (the command channel closes), closing the socket
-//! with 1000 "Client closed". Everything it learns goes into the shared
-//! [`View`] (read synchronously by the hub) and out as [`HubEvent`]s.
+//! Loop: `connecting` → [`connect::open`] → `online` (see `online.rs`:
+//! subscribe, resync, heartbeat, apply pushes, route requests) → on failure
+//! `offline`/`error`, wait per the backoff (or the cap, or until "retry now")
+//! → again. It stops when the registry drops its handle (the command channel
+//! closes), closing the socket with 1000 "Client closed". Everything it
+//! learns goes into the shared [`View`] (read synchronously by the hub) and
+//! out as [`HubEvent`]s. Requests that reach it while it is not online are
+//! answered at once with `DaemonUnavailable`: a caller never waits for a
+//! timeout on a daemon that is known to be away.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
-use protocol::{
-    AgentsSubscription, ClientFrame, ClientType, FetchAgentsRequest, Hello, PROTOCOL_VERSION,
-    PageRequest, ServerFrame, SessionMessage, SessionPing, SessionRequest, StatusPayload,
-};
+use protocol::{ClientType, Hello, PROTOCOL_VERSION, ProviderSnapshotEntry, SessionRequest};
 use tokio::runtime::Handle;
-use tokio::sync::{broadcast, mpsc};
-use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::config::HubConfig;
-use crate::connect::{self, Failure, RetryAfter, Socket, classify_close, classify_ws_error};
+use crate::connect::{self, RetryAfter};
+use crate::error::HubError;
 use crate::event::HubEvent;
-use crate::heartbeat::{Heartbeat, HeartbeatAction};
-use crate::mirror::{AgentMirror, FetchProgress};
+use crate::follow::Follows;
+use crate::mirror::AgentMirror;
+use crate::online::{Internal, SessionEnd};
+use crate::permissions::PermissionMirror;
+use crate::requests::{PendingRequests, Reply};
 use crate::state::{ConnectionState, ConnectionStatus, StateEvent, Transition, epoch_ms};
 use crate::target::ValidTarget;
-
-/// Largest page Paseo serves.
-const AGENTS_PAGE_LIMIT: u32 = 200;
-const AGENTS_REQUEST_PREFIX: &str = "hub-agents-";
+use crate::timeline::FollowedTimeline;
 
 /// Requests to a running actor.
 #[derive(Debug)]
 pub(crate) enum Command {
     /// Skip the current backoff wait.
     RetryNow,
+    /// Send and wait for the correlated reply.
+    Request {
+        request: SessionRequest,
+        reply: Reply,
+    },
+    /// Send without waiting for a reply (notifications, permission answers).
+    Send {
+        request: SessionRequest,
+        sent: oneshot::Sender<Result<(), HubError>>,
+    },
+    /// An agent got its first follower.
+    Follow(String),
+    /// An agent lost its last follower.
+    Unfollow(String),
 }
 
 /// What the hub reads synchronously.
@@ -48,6 +59,9 @@ pub(crate) enum Command {
 pub(crate) struct View {
     pub(crate) state: ConnectionState,
     pub(crate) mirror: AgentMirror,
+    pub(crate) timelines: HashMap<String, FollowedTimeline>,
+    pub(crate) permissions: PermissionMirror,
+    pub(crate) providers: Vec<ProviderSnapshotEntry>,
 }
 
 /// The registry's handle on a running actor; dropping it stops the actor.
@@ -76,6 +90,7 @@ pub(crate) struct ActorDeps {
     pub(crate) config: Arc<HubConfig>,
     pub(crate) events: broadcast::Sender<HubEvent>,
     pub(crate) live: Arc<AtomicUsize>,
+    pub(crate) follows: Arc<Follows>,
 }
 
 /// Starts the actor for `target` on the hub's runtime.
@@ -100,7 +115,11 @@ pub(crate) fn spawn(target: ValidTarget, client_id: &str, deps: &ActorDeps) -> D
         config: deps.config.clone(),
         view: view.clone(),
         events: deps.events.clone(),
+        follows: deps.follows.clone(),
         next_request: 0,
+        pending: PendingRequests::default(),
+        internal: HashMap::new(),
+        outbox: Vec::new(),
     };
     deps.runtime.spawn(async move {
         let _live = live;
@@ -109,30 +128,39 @@ pub(crate) fn spawn(target: ValidTarget, client_id: &str, deps: &ActorDeps) -> D
     DaemonHandle { view, commands }
 }
 
-enum SessionEnd {
-    Shutdown,
-    Failed(Failure),
-}
-
-type Sink = SplitSink<Socket, Message>;
-
-struct Actor {
-    target: ValidTarget,
-    hello: Hello,
-    config: Arc<HubConfig>,
-    view: Arc<Mutex<View>>,
-    events: broadcast::Sender<HubEvent>,
-    next_request: u64,
+pub(crate) struct Actor {
+    pub(crate) target: ValidTarget,
+    pub(crate) hello: Hello,
+    pub(crate) config: Arc<HubConfig>,
+    pub(crate) view: Arc<Mutex<View>>,
+    pub(crate) events: broadcast::Sender<HubEvent>,
+    pub(crate) follows: Arc<Follows>,
+    pub(crate) next_request: u64,
+    /// Caller requests waiting on the current connection.
+    pub(crate) pending: PendingRequests,
+    /// The hub's own requests on the current connection, by request id.
+    pub(crate) internal: HashMap<String, Internal>,
+    /// The hub's own requests to send after the current message.
+    pub(crate) outbox: Vec<SessionRequest>,
 }
 
 impl Actor {
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let mut backoff = Backoff::new(self.config.backoff);
-        loop {
+        'connection: loop {
             self.apply(StateEvent::Connect);
-            let opened = tokio::select! {
-                opened = connect::open(&self.target, &self.hello, &self.config) => opened,
-                () = closed(&mut commands) => break,
+            let (target, hello, config) =
+                (self.target.clone(), self.hello.clone(), self.config.clone());
+            let open = connect::open(&target, &hello, &config);
+            tokio::pin!(open);
+            let opened = loop {
+                tokio::select! {
+                    opened = &mut open => break opened,
+                    command = commands.recv() => match command {
+                        None => break 'connection,
+                        Some(command) => self.while_away(command),
+                    },
+                }
             };
             let failure = match opened {
                 Ok((socket, info)) => {
@@ -143,7 +171,7 @@ impl Actor {
                     backoff.connected(Instant::now());
                     let end = self.online(socket, &mut commands).await;
                     backoff.disconnected(Instant::now());
-                    lock(&self.view).mirror.disconnected();
+                    self.disconnected();
                     match end {
                         SessionEnd::Shutdown => break,
                         SessionEnd::Failed(failure) => failure,
@@ -156,168 +184,81 @@ impl Actor {
                 RetryAfter::Cap => backoff.policy().max(),
             };
             self.apply(failure.into_event(epoch_ms()));
+            // After the state says why, so callers see the new status.
+            self.pending.fail_all(&self.unavailable());
             tracing::debug!(daemon = %self.target.key, ?delay, "next connection attempt");
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                command = commands.recv() => match command {
-                    None => break,
-                    Some(Command::RetryNow) => {
-                        tracing::info!(daemon = %self.target.key, "retry now requested");
-                    }
-                },
+            let wait = tokio::time::sleep(delay);
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    () = &mut wait => break,
+                    command = commands.recv() => match command {
+                        None => break 'connection,
+                        Some(Command::RetryNow) => {
+                            tracing::info!(daemon = %self.target.key, "retry now requested");
+                            break;
+                        }
+                        Some(command) => self.while_away(command),
+                    },
+                }
             }
         }
         self.apply(StateEvent::Stop { at_ms: epoch_ms() });
+        self.pending.fail_all(&self.unavailable());
     }
 
-    /// The online phase of one connection, until it fails or we stop.
-    async fn online(
-        &mut self,
-        socket: Socket,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) -> SessionEnd {
-        let (mut sink, mut stream) = socket.split();
-        let mut heartbeat = Heartbeat::new(self.config.heartbeat);
-        let period = self.config.heartbeat.interval();
-        let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-        let request_id = self.request_id();
-        lock(&self.view).mirror.begin_fetch(request_id.clone());
-        if let Err(failure) = self.send(&mut sink, fetch_agents(request_id, None)).await {
-            return SessionEnd::Failed(failure);
-        }
-
-        loop {
-            let result = tokio::select! {
-                frame = stream.next() => match frame {
-                    None => Err(Failure::offline("the connection was lost")),
-                    Some(Err(err)) => Err(classify_ws_error(err)),
-                    Some(Ok(Message::Text(text))) => {
-                        self.on_text(&text, &mut heartbeat, &mut sink).await
-                    }
-                    Some(Ok(Message::Close(frame))) => Err(classify_close(frame)),
-                    Some(Ok(_)) => Ok(()),
-                },
-                _ = ticker.tick() => match heartbeat.on_tick(Instant::now()) {
-                    HeartbeatAction::SendPing { request_id } => {
-                        let ping = SessionRequest::Ping(SessionPing {
-                            request_id,
-                            client_sent_at: Some(epoch_ms()),
-                        });
-                        self.send(&mut sink, ping).await
-                    }
-                    HeartbeatAction::Dead { missed } => Err(Failure::offline(format!(
-                        "the daemon did not answer {missed} heartbeat pings"
-                    ))),
-                },
-                command = commands.recv() => match command {
-                    None => {
-                        self.close(&mut sink).await;
-                        return SessionEnd::Shutdown;
-                    }
-                    Some(Command::RetryNow) => Ok(()),
-                },
-            };
-            if let Err(failure) = result {
-                return SessionEnd::Failed(failure);
+    /// A command while not online: requests fail at once; follow changes
+    /// are picked up from the follow table on the next connection.
+    fn while_away(&self, command: Command) {
+        match command {
+            Command::RetryNow | Command::Follow(_) => {}
+            Command::Request { reply, .. } => {
+                let _ = reply.send(Err(self.unavailable()));
             }
+            Command::Send { sent, .. } => {
+                let _ = sent.send(Err(self.unavailable()));
+            }
+            Command::Unfollow(agent_id) => self.forget_timeline(&agent_id),
         }
     }
 
-    async fn on_text(
-        &mut self,
-        text: &str,
-        heartbeat: &mut Heartbeat,
-        sink: &mut Sink,
-    ) -> Result<(), Failure> {
-        let message = match serde_json::from_str::<ServerFrame>(text) {
-            Ok(ServerFrame::Session { message }) => message,
-            Ok(_) => return Ok(()),
-            Err(err) => {
-                tracing::warn!(daemon = %self.target.key, %err, "undecodable frame from daemon skipped");
-                return Ok(());
-            }
-        };
-        match message {
-            SessionMessage::Pong(pong) => {
-                heartbeat.on_pong(&pong.request_id, Instant::now());
-            }
-            SessionMessage::Status(StatusPayload::ServerInfo(info)) => {
-                self.apply(StateEvent::ServerInfo {
-                    info,
-                    at_ms: epoch_ms(),
-                });
-            }
-            SessionMessage::Status(StatusPayload::Error { message }) => {
-                tracing::warn!(daemon = %self.target.key, %message, "daemon reported an error");
-            }
-            SessionMessage::FetchAgentsResponse(response) => {
-                let progress = lock(&self.view).mirror.on_response(response);
-                match progress {
-                    FetchProgress::Ignored => {}
-                    FetchProgress::NextPage { cursor } => {
-                        let request_id = self.request_id();
-                        lock(&self.view).mirror.continue_fetch(request_id.clone());
-                        self.send(sink, fetch_agents(request_id, Some(cursor)))
-                            .await?;
-                    }
-                    FetchProgress::Complete(delta) => {
-                        self.emit(HubEvent::Agents {
-                            key: self.target.key.clone(),
-                            upserts: delta.upserts,
-                            removals: delta.removals,
-                        });
-                    }
-                }
-            }
-            SessionMessage::AgentUpdate(update) => {
-                let delta = lock(&self.view).mirror.on_update(update);
-                if let Some(delta) = delta {
-                    self.emit(HubEvent::Agents {
-                        key: self.target.key.clone(),
-                        upserts: delta.upserts,
-                        removals: delta.removals,
-                    });
-                }
-            }
-            SessionMessage::RpcError(err) if err.request_id.starts_with(AGENTS_REQUEST_PREFIX) => {
-                return Err(Failure::error(
-                    format!("the daemon could not list its agents: {}", err.error),
-                    RetryAfter::Backoff,
-                ));
-            }
-            _ => {}
+    /// Drops an unfollowed timeline's mirror (unless followed again since).
+    pub(crate) fn forget_timeline(&self, agent_id: &str) {
+        if !self.follows.contains(&self.target.key, agent_id) {
+            lock(&self.view).timelines.remove(agent_id);
         }
-        Ok(())
     }
 
-    fn request_id(&mut self) -> String {
+    /// The connection ended: keep every mirror (stale beats nothing), void
+    /// what was in flight on it.
+    fn disconnected(&mut self) {
+        self.internal.clear();
+        self.outbox.clear();
+        let mut view = lock(&self.view);
+        view.mirror.disconnected();
+        for timeline in view.timelines.values_mut() {
+            timeline.disconnected();
+        }
+    }
+
+    /// The error for a request that cannot reach the daemon now.
+    pub(crate) fn unavailable(&self) -> HubError {
+        let snapshot = lock(&self.view).state.snapshot().clone();
+        HubError::DaemonUnavailable {
+            key: self.target.key.clone(),
+            status: snapshot.status,
+            last_error: snapshot.last_error,
+        }
+    }
+
+    /// A request id for the hub's own requests (`hub-<kind>-N`).
+    pub(crate) fn request_id(&mut self, kind: &str) -> String {
         self.next_request += 1;
-        format!("{AGENTS_REQUEST_PREFIX}{}", self.next_request)
-    }
-
-    async fn send(&self, sink: &mut Sink, message: SessionRequest) -> Result<(), Failure> {
-        let frame = ClientFrame::Session { message };
-        connect::send_frame(sink, &frame, self.config.write_timeout).await
-    }
-
-    async fn close(&self, sink: &mut Sink) {
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: "Client closed".into(),
-        };
-        let closing = sink.send(Message::Close(Some(frame)));
-        if tokio::time::timeout(self.config.write_timeout, closing)
-            .await
-            .is_err()
-        {
-            tracing::debug!(daemon = %self.target.key, "close frame not sent in time");
-        }
+        format!("hub-{kind}-{}", self.next_request)
     }
 
     /// Feeds the state machine; logs and broadcasts what changed.
-    fn apply(&self, event: StateEvent) {
+    pub(crate) fn apply(&self, event: StateEvent) {
         let (transition, snapshot, changed) = {
             let mut view = lock(&self.view);
             let before = view.state.snapshot().clone();
@@ -355,28 +296,8 @@ impl Actor {
         }
     }
 
-    fn emit(&self, event: HubEvent) {
+    pub(crate) fn emit(&self, event: HubEvent) {
         // No receivers is fine: the synchronous reads still see the state.
         let _ = self.events.send(event);
     }
-}
-
-fn fetch_agents(request_id: String, cursor: Option<String>) -> SessionRequest {
-    let first_page = cursor.is_none();
-    SessionRequest::FetchAgentsRequest(FetchAgentsRequest {
-        request_id,
-        page: Some(PageRequest {
-            limit: Some(AGENTS_PAGE_LIMIT),
-            cursor,
-        }),
-        // Only the first page subscribes: a new subscription would replace it.
-        subscribe: first_page.then(AgentsSubscription::default),
-        ..FetchAgentsRequest::default()
-    })
-}
-
-/// Resolves when the command channel closes (retry requests are ignored:
-/// they only matter while waiting).
-async fn closed(commands: &mut mpsc::UnboundedReceiver<Command>) {
-    while commands.recv().await.is_some() {}
 }

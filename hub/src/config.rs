@@ -35,6 +35,16 @@ pub struct HubConfig {
     /// claude/codex/opencode from clients older than 0.1.45 or without a
     /// version, so this must name a current Paseo app version.
     pub app_version: Option<String>,
+    /// How long [`crate::Hub::request`] waits for the daemon's answer. An
+    /// offline daemon, or one that drops while the request waits, fails the
+    /// request at once instead.
+    pub request_timeout: Duration,
+    /// Rows fetched when a timeline is first followed (older rows are paged
+    /// on demand).
+    pub timeline_tail: u64,
+    /// Most rows kept per followed timeline; older ones are dropped from the
+    /// mirror (still on the daemon).
+    pub timeline_capacity: usize,
 }
 
 impl Default for HubConfig {
@@ -48,6 +58,9 @@ impl Default for HubConfig {
             grace_period: Duration::from_secs(30),
             event_capacity: NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
             app_version: Some(DEFAULT_APP_VERSION.to_owned()),
+            request_timeout: Duration::from_secs(60),
+            timeline_tail: 200,
+            timeline_capacity: 5_000,
         }
     }
 }

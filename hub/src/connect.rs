@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, StreamExt};
 use protocol::{ClientFrame, Hello, ServerFrame, ServerInfo, SessionMessage, StatusPayload, close};
+use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -198,13 +199,14 @@ fn upgrade_request(
 }
 
 /// Encodes and writes one frame, giving up after `write_timeout`.
-pub(crate) async fn send_frame<S>(
+pub(crate) async fn send_frame<S, F>(
     sink: &mut S,
-    frame: &ClientFrame,
+    frame: &F,
     write_timeout: Duration,
 ) -> Result<(), Failure>
 where
     S: Sink<Message, Error = tungstenite::Error> + Unpin,
+    F: Serialize + ?Sized,
 {
     let text = serde_json::to_string(frame).map_err(|err| {
         Failure::error(

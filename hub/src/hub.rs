@@ -1,32 +1,49 @@
 //! The public facade: [`Hub`] and [`WatchGuard`]. Validates targets, asks
 //! the registry whether an actor exists, starts one if not, and answers the
-//! synchronous reads from the actors' shared views.
+//! synchronous reads from the actors' shared views (SSR and server functions
+//! must never wait on a socket). Request routing is in `routing.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use protocol::AgentSnapshot;
+use protocol::{AgentSnapshot, ProviderSnapshotEntry};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
-use crate::actor::{self, ActorDeps, Command, DaemonHandle, lock};
+use crate::actor::{self, ActorDeps, Command, DaemonHandle, View, lock};
 use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::event::HubEvent;
+use crate::follow::{FollowGuard, Follows};
+use crate::permissions::PendingPermission;
 use crate::registry::Registry;
 use crate::state::ConnectionSnapshot;
 use crate::target::{DaemonKey, DaemonTarget};
+use crate::timeline::TimelineMirror;
 
 /// The multi-daemon core. Cheap to clone; all clones are one hub.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    deps: ActorDeps,
-    registry: Mutex<Registry<DaemonHandle>>,
+pub(crate) struct Inner {
+    pub(crate) deps: ActorDeps,
+    pub(crate) registry: Mutex<Registry<DaemonHandle>>,
+}
+
+/// Everything the hub mirrors of one daemon, read at one instant: what a
+/// live-channel subscriber sends on first contact or after it fell behind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSnapshot {
+    pub connection: ConnectionSnapshot,
+    /// By id; kept (stale) while the daemon is offline.
+    pub agents: Vec<AgentSnapshot>,
+    /// Whether `agents` reflects a completed fetch on the current connection.
+    pub agents_synced: bool,
+    pub providers: Vec<ProviderSnapshotEntry>,
+    pub pending_permissions: Vec<PendingPermission>,
 }
 
 impl Hub {
@@ -46,6 +63,7 @@ impl Hub {
                     config: Arc::new(config),
                     events,
                     live: Arc::new(AtomicUsize::new(0)),
+                    follows: Arc::new(Follows::default()),
                 },
                 registry: Mutex::new(Registry::default()),
             }),
@@ -95,9 +113,64 @@ impl Hub {
             .is_some_and(|handle| lock(&handle.view).mirror.is_synced())
     }
 
-    /// Every later connection and agent change of every daemon.
+    /// Every later change of every daemon (connection, agents, followed
+    /// timelines, permissions, providers). On `RecvError::Lagged`, re-read
+    /// [`Hub::snapshot`] and [`Hub::timeline`] instead of guessing.
     pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.inner.deps.events.subscribe()
+    }
+
+    /// Keeps `agent_id`'s timeline followed on `key` while the guard lives:
+    /// the newest rows are fetched, then live rows are applied, and after
+    /// every reconnect the rows after the last `{epoch, seq}` are fetched.
+    /// Works before `key` is watched (the follow starts when it connects).
+    pub fn follow(&self, key: &DaemonKey, agent_id: &str) -> FollowGuard {
+        if self.inner.deps.follows.add(key, agent_id) {
+            self.inner
+                .command(key, Command::Follow(agent_id.to_owned()));
+        }
+        FollowGuard {
+            key: key.clone(),
+            agent_id: agent_id.to_owned(),
+            hub: Arc::downgrade(&self.inner),
+        }
+    }
+
+    /// A copy of a followed timeline; `None` if it is not followed (or its
+    /// daemon not watched).
+    pub fn timeline(&self, key: &DaemonKey, agent_id: &str) -> Option<TimelineMirror> {
+        self.inner
+            .read(key, |view| {
+                view.timelines
+                    .get(agent_id)
+                    .map(|timeline| timeline.mirror().clone())
+            })
+            .flatten()
+    }
+
+    /// Permission requests waiting for an answer, over all agents of `key`.
+    pub fn pending_permissions(&self, key: &DaemonKey) -> Vec<PendingPermission> {
+        self.inner
+            .read(key, |view| view.permissions.list())
+            .unwrap_or_default()
+    }
+
+    /// The daemon's provider snapshot as last seen.
+    pub fn providers(&self, key: &DaemonKey) -> Vec<ProviderSnapshotEntry> {
+        self.inner
+            .read(key, |view| view.providers.clone())
+            .unwrap_or_default()
+    }
+
+    /// Everything mirrored of `key` at one instant; `None` if not watched.
+    pub fn snapshot(&self, key: &DaemonKey) -> Option<DaemonSnapshot> {
+        self.inner.read(key, |view| DaemonSnapshot {
+            connection: view.state.snapshot().clone(),
+            agents: view.mirror.agents(),
+            agents_synced: view.mirror.is_synced(),
+            providers: view.providers.clone(),
+            pending_permissions: view.permissions.list(),
+        })
     }
 
     /// Skips the current wait before the next connection attempt (also the
@@ -130,6 +203,28 @@ impl fmt::Debug for Hub {
 }
 
 impl Inner {
+    /// Reads `key`'s view under its lock.
+    pub(crate) fn read<T>(&self, key: &DaemonKey, f: impl FnOnce(&View) -> T) -> Option<T> {
+        let registry = lock(&self.registry);
+        let handle = registry.get(key)?;
+        let view = lock(&handle.view);
+        Some(f(&view))
+    }
+
+    /// Sends `command` to `key`'s actor, if there is one.
+    pub(crate) fn command(&self, key: &DaemonKey, command: Command) -> bool {
+        let registry = lock(&self.registry);
+        registry
+            .get(key)
+            .is_some_and(|handle| handle.commands.send(command).is_ok())
+    }
+
+    pub(crate) fn unfollow(&self, key: &DaemonKey, agent_id: &str) {
+        if self.deps.follows.remove(key, agent_id) {
+            self.command(key, Command::Unfollow(agent_id.to_owned()));
+        }
+    }
+
     fn acquire(&self, target: &DaemonTarget, pin: bool) -> Result<DaemonKey, HubError> {
         let valid = target.validate()?;
         let key = valid.key.clone();

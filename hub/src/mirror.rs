@@ -150,6 +150,23 @@ impl AgentMirror {
         (!delta.is_empty()).then_some(delta)
     }
 
+    /// An authoritative copy of one agent (`fetch_agent`). Skipped when it
+    /// is older than the copy held, or archived and not listed (the list
+    /// excludes archived agents, as Paseo's default listing does).
+    pub(crate) fn on_snapshot(&mut self, agent: AgentSnapshot) -> Option<AgentsDelta> {
+        let held = self.agents.get(&agent.id);
+        if held.is_none() && agent.archived_at.is_some() {
+            return None;
+        }
+        if held.is_some_and(|held| held.updated_at > agent.updated_at) {
+            return None;
+        }
+        self.on_update(AgentUpdate::Upsert {
+            agent: Box::new(agent),
+            project: None,
+        })
+    }
+
     fn replace(&mut self, next: BTreeMap<String, AgentSnapshot>) -> AgentsDelta {
         let removals = self
             .agents
@@ -331,6 +348,18 @@ mod tests {
             }),
             None
         );
+    }
+
+    #[test]
+    fn snapshot_refreshes_but_never_rolls_back() {
+        let mut m = synced(&[agent("a", T2)]);
+        assert_eq!(m.on_snapshot(agent("a", T1)), None, "older copy");
+        let mut newer = agent("a", T2);
+        newer.status = AgentStatus::Running;
+        assert!(m.on_snapshot(newer).is_some());
+        let mut archived = agent("z", T1);
+        archived.archived_at = Some(T1.into());
+        assert_eq!(m.on_snapshot(archived), None, "archived and not listed");
     }
 
     #[test]
