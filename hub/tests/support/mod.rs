@@ -4,6 +4,10 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod agents;
+pub mod events;
+pub mod process;
+pub mod proxy;
 pub mod stub;
 
 use std::net::SocketAddr;
@@ -45,6 +49,8 @@ pub fn test_config() -> HubConfig {
         .expect("valid backoff"),
         heartbeat: HeartbeatPolicy::new(Duration::from_secs(1), 3).expect("valid heartbeat"),
         grace_period: Duration::from_millis(100),
+        // Tests read every event; never let them lag.
+        event_capacity: std::num::NonZeroUsize::new(1 << 16).expect("non-zero"),
         ..HubConfig::default()
     }
 }
