@@ -81,7 +81,9 @@ impl Actor {
                 );
                 self.emit_permissions(changes);
             }
-            SessionMessage::ProvidersSnapshotUpdate(update) if update.cwd.is_none() => {
+            // Provider availability is the machine's; a daemon pushes it for
+            // whatever cwd it last resolved (Paseo: its home), so keep the latest.
+            SessionMessage::ProvidersSnapshotUpdate(update) => {
                 self.set_providers(update.entries);
             }
             SessionMessage::RpcError(err) => {

@@ -8,6 +8,7 @@ pub mod agents;
 pub mod events;
 pub mod process;
 pub mod proxy;
+pub mod replay;
 pub mod stub;
 
 use std::net::SocketAddr;
