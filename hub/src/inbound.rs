@@ -22,7 +22,7 @@ use crate::online::{Internal, fetch_agents};
 use crate::permissions::Changes;
 use crate::requests::reply_request_id;
 use crate::state::{StateEvent, epoch_ms};
-use crate::timeline::{Outcome, TimelineChange, TimelineRow};
+use crate::timeline::{FollowedTimeline, Outcome, TimelineChange, TimelineRow};
 
 impl Actor {
     pub(crate) fn on_text(&mut self, text: &str, heartbeat: &mut Heartbeat) -> Result<(), Failure> {
@@ -62,9 +62,24 @@ impl Actor {
             SessionMessage::AgentUpdate(update) => {
                 let mut view = lock(&self.view);
                 let delta = view.mirror.on_update(update);
+                // A followed agent whose fetch was refused (not known yet)
+                // is fetched again once the daemon lists it.
+                let retry: Vec<String> = delta
+                    .iter()
+                    .flat_map(|delta| &delta.upserts)
+                    .filter(|agent| {
+                        view.timelines
+                            .get(&agent.id)
+                            .is_some_and(FollowedTimeline::is_idle)
+                    })
+                    .map(|agent| agent.id.clone())
+                    .collect();
                 let events = delta.map(|delta| self.agents_changed(&mut view, delta, false));
                 drop(view);
                 self.emit_all(events.unwrap_or_default());
+                for agent_id in retry {
+                    self.fetch_timeline(&agent_id);
+                }
             }
             SessionMessage::AgentStream(payload) => self.on_stream(payload),
             SessionMessage::AgentPermissionRequest(push) => {

@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use protocol::{SessionMessage, SessionRequest};
+use protocol::{
+    FetchAgentTimelineRequest, FetchAgentTimelineResponse, SessionMessage, SessionRequest,
+};
 use tokio::sync::oneshot;
 
 use crate::actor::{Command, lock};
@@ -57,6 +59,25 @@ impl Hub {
             // The actor stopped (nobody watches the daemon any more).
             Ok(Err(_)) => Err(self.inner.unavailable(key)),
             Ok(Ok(result)) => result,
+        }
+    }
+
+    /// Fetches a page of a timeline by cursor (older rows, another
+    /// projection, …): [`Hub::request`] with the answer unwrapped. The
+    /// daemon's `error` comes back as `Ok` with `error` set, as sent.
+    pub async fn fetch_timeline(
+        &self,
+        key: &DaemonKey,
+        request: FetchAgentTimelineRequest,
+    ) -> Result<FetchAgentTimelineResponse, HubError> {
+        let request = SessionRequest::FetchAgentTimelineRequest(request);
+        match self.request(key, request).await? {
+            SessionMessage::FetchAgentTimelineResponse(page) => Ok(page),
+            other => Err(HubError::Rpc {
+                request_type: "fetch_agent_timeline_request".into(),
+                code: None,
+                message: format!("unexpected answer {}", other.type_name()),
+            }),
         }
     }
 

@@ -149,6 +149,12 @@ impl FollowedTimeline {
         &self.mirror
     }
 
+    /// Whether the timeline waits for a fetch nobody has sent (after a
+    /// refused fetch, e.g. an agent the daemon did not know yet).
+    pub(crate) fn is_idle(&self) -> bool {
+        matches!(self.sync, Sync::Idle)
+    }
+
     /// Whether a fetch is wanted or in flight.
     pub(crate) fn is_fetching(&self) -> bool {
         matches!(self.sync, Sync::Fetching { .. })

@@ -6,9 +6,11 @@
 mod support;
 
 use hub::{ConnectionStatus, Hub, HubEvent};
+use serde_json::{Value, json};
 use support::agents::*;
 use support::events::{EventLog, Follower};
 use support::proxy::Proxy;
+use support::stub;
 use support::*;
 
 fn is_reset_of(event: &HubEvent, agent: &str, epoch: Option<&str>) -> bool {
@@ -156,4 +158,68 @@ async fn an_epoch_change_replaces_the_followed_timeline() {
     assert_eq!(mirror_rows(&mirror), after);
     drop(guard);
     daemon.shutdown().await;
+}
+
+fn timeline_answer(request_id: &Value, agent: &str, seqs: &[u64], error: Option<&str>) -> Value {
+    let entries: Vec<Value> = seqs
+        .iter()
+        .map(|seq| {
+            json!({"provider": "test", "item": {"type": "assistant_message", "text": format!("row {seq}")},
+                   "timestamp": "2026-01-01T00:00:00.000Z", "seqStart": seq, "seqEnd": seq,
+                   "sourceSeqRanges": [{"startSeq": seq, "endSeq": seq}], "collapsed": []})
+        })
+        .collect();
+    let last = seqs.last().copied().unwrap_or(0);
+    json!({"type": "session", "message": {"type": "fetch_agent_timeline_response", "payload": {
+        "requestId": request_id, "agentId": agent, "agent": null, "direction": "tail",
+        "projection": "canonical", "epoch": if error.is_some() { "" } else { "e1" }, "reset": false,
+        "staleCursor": false, "gap": false,
+        "window": {"minSeq": seqs.first().copied().unwrap_or(0), "maxSeq": last, "nextSeq": if seqs.is_empty() { 0 } else { last + 1 }},
+        "startCursor": null, "endCursor": null, "hasOlder": false, "hasNewer": false,
+        "entries": entries, "error": error}}})
+}
+
+#[tokio::test]
+async fn an_agent_followed_before_the_daemon_lists_it_is_fetched_once_listed() {
+    init_tracing();
+    let stub = stub::websocket(|mut ws| async move {
+        stub::handshake(&mut ws, "srv_stub").await;
+        let mut fetches = 0;
+        while let Some(frame) = stub::next_json(&mut ws).await {
+            let message = &frame["message"];
+            let id = &message["requestId"];
+            match message["type"].as_str() {
+                Some("fetch_agents_request") => {
+                    stub::send(&mut ws, json!({"type": "session", "message": {"type": "fetch_agents_response", "payload": {
+                        "requestId": id, "entries": [],
+                        "pageInfo": {"nextCursor": null, "prevCursor": null, "hasMore": false}}}})).await;
+                }
+                Some("fetch_agent_timeline_request") => {
+                    fetches += 1;
+                    if fetches == 1 {
+                        let answer = timeline_answer(id, "later", &[], Some("Agent not found: later"));
+                        stub::send(&mut ws, answer).await;
+                        stub::send(&mut ws, json!({"type": "session", "message": {"type": "agent_update",
+                            "payload": {"kind": "upsert", "agent": stub::agent_json("later", "2026-01-01T00:00:01.000Z")}}})).await;
+                    } else {
+                        stub::send(&mut ws, timeline_answer(id, "later", &[1, 2], None)).await;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await;
+    let hub = Hub::new(test_config());
+    let mut log = EventLog::new(&hub);
+    let key = target(ws_url(stub.addr)).key().expect("key");
+    let _follow = hub.follow(&key, "later");
+    let _guard = hub.watch(target(ws_url(stub.addr))).expect("watch");
+    log.until("the timeline once the agent is listed", |seen| {
+        seen.iter().any(|e| is_reset_of(e, "later", Some("e1")))
+    })
+    .await;
+    let mirror = hub.timeline(&key, "later").expect("followed");
+    assert_eq!(mirror.items.len(), 2);
+    assert!(mirror.synced);
 }
