@@ -47,6 +47,7 @@ impl RunningDaemon {
             });
         }
         let home = LockedHome::acquire(&config.home)?;
+        crate::fd_limit::raise_nofile_limit();
         // Before any agent starts: kill what a SIGKILLed predecessor left.
         let procs = Arc::new(crate::procs::ProcessLedger::open(home.path())?);
         let reaper = procs.clone();

@@ -22,6 +22,7 @@ pub mod config_file;
 mod connection;
 mod daemon;
 pub mod error;
+mod fd_limit;
 mod files;
 mod git;
 pub mod home;

@@ -369,6 +369,8 @@ impl AgentManager {
         }
         core.last_activity = Instant::now();
         self.touch(agent, &mut core);
+        // Idle now: give the timeline's descriptor back (see TimelineLog).
+        core.log.release();
     }
 
     /// Marks the agent failed: `error` status, an `error` row, `turn_failed`

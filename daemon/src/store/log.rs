@@ -72,11 +72,17 @@ pub(crate) struct LoadReport {
     pub skipped_lines: usize,
 }
 
-/// An open timeline log and its index.
+/// A timeline log's index, plus an append handle while the agent is busy.
+///
+/// Why the handle is optional: with ~1,000 agents a descriptor per idle
+/// agent exhausted a 1,024 open-file limit (agents were skipped at load and
+/// clients could not connect). The handle is opened on the first append and
+/// dropped by [`TimelineLog::release`] when a turn ends; reads of an idle
+/// log open the file for the one `pread`.
 #[derive(Debug)]
 pub(crate) struct TimelineLog {
     path: PathBuf,
-    file: Arc<File>,
+    file: Option<Arc<File>>,
     epoch: String,
     rows: Vec<RowIndex>,
     /// File length = offset of the next row.
@@ -96,7 +102,7 @@ impl TimelineLog {
             .map_err(|source| StoreError::io(&path, source))?;
         Ok(Self {
             path,
-            file: Arc::new(file),
+            file: Some(Arc::new(file)),
             epoch: epoch.to_owned(),
             rows: Vec::new(),
             end: 0,
@@ -119,7 +125,7 @@ impl TimelineLog {
             .map_err(|source| StoreError::io(&path, source))?;
         let mut log = Self {
             path,
-            file: Arc::new(file),
+            file: None,
             epoch: epoch.to_owned(),
             rows: Vec::new(),
             end: 0,
@@ -159,20 +165,41 @@ impl TimelineLog {
         let good_end = offset as u64;
         if good_end < bytes.len() as u64 {
             report.truncated_bytes = bytes.len() as u64 - good_end;
-            log.file
-                .set_len(good_end)
+            file.set_len(good_end)
                 .map_err(|source| StoreError::io(&log.path, source))?;
-            log.file
-                .sync_data()
+            file.sync_data()
                 .map_err(|source| StoreError::io(&log.path, source))?;
         }
+        // `file` is closed here: an idle agent holds no descriptor.
         log.end = good_end;
         Ok((log, report))
     }
 
-    /// The file handle, for the flusher's fsync.
-    pub(crate) fn file(&self) -> &Arc<File> {
-        &self.file
+    /// The append handle, if one is open (for the flusher's fsync; a log
+    /// without one has nothing unsynced written through it).
+    pub(crate) fn file(&self) -> Option<&Arc<File>> {
+        self.file.as_ref()
+    }
+
+    /// Opens the append handle if it is not open yet.
+    fn append_handle(&mut self) -> Result<Arc<File>, StoreError> {
+        if let Some(file) = &self.file {
+            return Ok(file.clone());
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)
+            .map(Arc::new)
+            .map_err(|source| StoreError::io(&self.path, source))?;
+        self.file = Some(file.clone());
+        Ok(file)
+    }
+
+    /// Closes the append handle (the agent went idle). The flusher keeps
+    /// its own reference until it has synced, so durability is unchanged.
+    pub(crate) fn release(&mut self) {
+        self.file = None;
     }
 
     /// The timeline epoch.
@@ -228,8 +255,9 @@ impl TimelineLog {
             message: err.to_string(),
         })?;
         bytes.push(b'\n');
-        if let Err(source) = (&*self.file).write_all(&bytes) {
-            if let Err(err) = self.file.set_len(self.end) {
+        let file = self.append_handle()?;
+        if let Err(source) = (&*file).write_all(&bytes) {
+            if let Err(err) = file.set_len(self.end) {
                 tracing::error!(path = %self.path.display(), %err, "cannot cut back a failed timeline write");
             }
             return Err(StoreError::io(&self.path, source));
@@ -260,9 +288,12 @@ impl TimelineLog {
         let last = self.rows[end - 1];
         let span = (last.offset + u64::from(last.len) - first.offset) as usize;
         let mut bytes = vec![0u8; span];
-        self.file
-            .read_exact_at(&mut bytes, first.offset)
-            .map_err(|source| StoreError::io(&self.path, source))?;
+        let mut read = |file: &File| file.read_exact_at(&mut bytes, first.offset);
+        match &self.file {
+            Some(file) => read(file),
+            None => File::open(&self.path).and_then(|file| read(&file)),
+        }
+        .map_err(|source| StoreError::io(&self.path, source))?;
         let mut lines = Vec::with_capacity(end - start);
         for row in &self.rows[start..end] {
             let from = (row.offset - first.offset) as usize;
@@ -286,6 +317,24 @@ mod tests {
 
     fn text(text: &str) -> TimelineItem {
         TimelineItem::AssistantMessage { text: text.into() }
+    }
+
+    #[test]
+    fn idle_logs_hold_no_descriptor_and_still_read_and_append() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = TimelineLog::create(dir.path(), "ep").expect("create");
+        log.append("t".into(), text("a")).expect("append");
+        log.release();
+        assert!(log.file().is_none());
+        let (mut log, _) = TimelineLog::open(dir.path(), "ep").expect("open");
+        assert!(log.file().is_none(), "a loaded log keeps no descriptor");
+        assert_eq!(log.read(0, 1).expect("read idle")[0].item, text("a"));
+        log.append("t".into(), text("b")).expect("append reopens");
+        assert!(log.file().is_some());
+        log.release();
+        let rows = log.read(0, 2).expect("read");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].seq, 2);
     }
 
     #[test]

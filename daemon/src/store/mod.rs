@@ -102,22 +102,26 @@ impl Store {
             match load_agent(&dir) {
                 Ok(Some(agent)) => agents.push(agent),
                 Ok(None) => {}
-                Err(err) => tracing::error!(%err, "skipping an agent that cannot be loaded"),
+                Err(err) => tracing::error!(
+                    dir = %dir.display(),
+                    %err,
+                    "skipping an agent that cannot be loaded"
+                ),
             }
         }
         // Written before anything else happens, so a second crash cannot
         // repeat the repair (and its timeline note).
-        for agent in &agents {
+        for agent in &mut agents {
             if agent.repaired {
                 let dir = store.dir(&agent.record.id);
                 let bytes = encode(&dir, &agent.record)?;
                 flusher::write_record(&dir, &bytes)
                     .map_err(|source| StoreError::io(&dir, source))?;
-                agent
-                    .log
-                    .file()
-                    .sync_data()
-                    .map_err(|source| StoreError::io(&dir, source))?;
+                if let Some(file) = agent.log.file() {
+                    file.sync_data()
+                        .map_err(|source| StoreError::io(&dir, source))?;
+                }
+                agent.log.release();
             }
         }
         Ok((store, agents))
@@ -133,13 +137,17 @@ impl Store {
     pub(crate) async fn create(&self, record: &AgentRecord) -> Result<TimelineLog, StoreError> {
         let dir = self.dir(&record.id);
         std::fs::create_dir(&dir).map_err(|source| StoreError::io(&dir, source))?;
-        let log = TimelineLog::create(&dir, &record.epoch)?;
+        let mut log = TimelineLog::create(&dir, &record.epoch)?;
         let bytes = encode(&dir, record)?;
         let root = self.root.clone();
-        let file = log.file().clone();
+        let file = log.file().cloned();
+        // A new agent is idle: it keeps no descriptor once the log is durable.
+        log.release();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             flusher::write_record(&dir, &bytes)?;
-            file.sync_all()?;
+            if let Some(file) = file {
+                file.sync_all()?;
+            }
             std::fs::File::open(&dir)?.sync_all()?;
             std::fs::File::open(&root)?.sync_all()
         })
@@ -166,10 +174,12 @@ impl Store {
 
     /// Marks a log as having unsynced rows.
     pub(crate) fn mark_dirty(&self, agent_id: &str, log: &TimelineLog) {
-        self.flusher.send(Job::Dirty {
-            agent: agent_id.to_owned(),
-            file: log.file().clone(),
-        });
+        if let Some(file) = log.file() {
+            self.flusher.send(Job::Dirty {
+                agent: agent_id.to_owned(),
+                file: file.clone(),
+            });
+        }
     }
 
     /// Makes everything written so far durable, then returns.
