@@ -16,6 +16,8 @@ use protocol::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::store::AgentRecord;
+
 /// Largest (and default) page.
 pub(crate) const MAX_PAGE: usize = 200;
 
@@ -59,37 +61,151 @@ impl AgentFilter {
 
     /// Whether an agent passes.
     pub(crate) fn matches(&self, agent: &AgentSnapshot, placement: &ProjectPlacement) -> bool {
-        (self.include_archived || agent.archived_at.is_none())
+        self.matches_listable(agent, || placement.project_key.clone())
+    }
+
+    /// Whether an agent passes; `project_key` is only called when the
+    /// filter names projects (placing an agent costs a cache lookup).
+    pub(crate) fn matches_listable(
+        &self,
+        agent: &impl Listable,
+        project_key: impl FnOnce() -> String,
+    ) -> bool {
+        (self.include_archived || !agent.archived())
             && self
                 .labels
                 .iter()
-                .all(|(key, value)| agent.labels.get(key) == Some(value))
-            && self
-                .project_keys
-                .as_ref()
-                .is_none_or(|keys| keys.contains(&placement.project_key))
+                .all(|(key, value)| agent.labels().get(key) == Some(value))
             && self
                 .statuses
                 .as_ref()
-                .is_none_or(|statuses| statuses.contains(&agent.status))
+                .is_none_or(|statuses| statuses.contains(&agent.status()))
             && self
                 .requires_attention
-                .is_none_or(|wanted| agent.requires_attention == wanted)
+                .is_none_or(|wanted| agent.requires_attention() == wanted)
             && self
                 .thinking_option_id
                 .as_ref()
-                .is_none_or(|wanted| &agent.effective_thinking_option_id == wanted)
+                .is_none_or(|wanted| agent.effective_thinking_option_id() == wanted)
+            && self
+                .project_keys
+                .as_ref()
+                .is_none_or(|keys| keys.contains(&project_key()))
+    }
+}
+
+/// What filtering and sorting read of an agent. Why a trait: a listing
+/// reads these from the stored records and builds the (costly) wire
+/// snapshot only for the rows of the page; tests list snapshots directly.
+pub(crate) trait Listable {
+    /// The agent id.
+    fn id(&self) -> &str;
+    /// Whether the agent is archived.
+    fn archived(&self) -> bool;
+    /// User labels.
+    fn labels(&self) -> &BTreeMap<String, String>;
+    /// Lifecycle status.
+    fn status(&self) -> AgentStatus;
+    /// Whether the agent asks for attention.
+    fn requires_attention(&self) -> bool;
+    /// The attention reason as the snapshot reports it.
+    fn attention_reason(&self) -> Option<AttentionReason>;
+    /// Whether permission requests are pending.
+    fn has_pending_permissions(&self) -> bool;
+    /// The snapshot's `effectiveThinkingOptionId`.
+    fn effective_thinking_option_id(&self) -> &Option<String>;
+    /// ISO creation time.
+    fn created_at(&self) -> &str;
+    /// ISO last-update time.
+    fn updated_at(&self) -> &str;
+    /// Title, if any.
+    fn title(&self) -> Option<&str>;
+}
+
+impl Listable for AgentSnapshot {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+    fn status(&self) -> AgentStatus {
+        self.status
+    }
+    fn requires_attention(&self) -> bool {
+        self.requires_attention
+    }
+    fn attention_reason(&self) -> Option<AttentionReason> {
+        self.attention_reason
+    }
+    fn has_pending_permissions(&self) -> bool {
+        !self.pending_permissions.is_empty()
+    }
+    fn effective_thinking_option_id(&self) -> &Option<String> {
+        &self.effective_thinking_option_id
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+    fn updated_at(&self) -> &str {
+        &self.updated_at
+    }
+    fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+}
+
+/// Mirrors `snapshot::build` for the fields a listing reads.
+impl Listable for AgentRecord {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+    fn status(&self) -> AgentStatus {
+        self.status
+    }
+    fn requires_attention(&self) -> bool {
+        self.requires_attention
+    }
+    fn attention_reason(&self) -> Option<AttentionReason> {
+        self.requires_attention
+            .then_some(self.attention_reason)
+            .flatten()
+    }
+    fn has_pending_permissions(&self) -> bool {
+        !self.pending_permissions.is_empty()
+    }
+    fn effective_thinking_option_id(&self) -> &Option<String> {
+        &self.thinking_option_id
+    }
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+    fn updated_at(&self) -> &str {
+        &self.updated_at
+    }
+    fn title(&self) -> Option<&str> {
+        self.title.as_deref()
     }
 }
 
 /// 0 = waiting on the user, then error, running, initializing, the rest.
-fn status_priority(agent: &AgentSnapshot) -> i64 {
-    if !agent.pending_permissions.is_empty()
-        || (agent.requires_attention && agent.attention_reason == Some(AttentionReason::Permission))
+fn status_priority(agent: &impl Listable) -> i64 {
+    if agent.has_pending_permissions()
+        || (agent.requires_attention()
+            && agent.attention_reason() == Some(AttentionReason::Permission))
     {
         return 0;
     }
-    match agent.status {
+    match agent.status() {
         AgentStatus::Error => 1,
         AgentStatus::Running => 2,
         AgentStatus::Initializing => 3,
@@ -97,13 +213,31 @@ fn status_priority(agent: &AgentSnapshot) -> i64 {
     }
 }
 
-fn sort_value(agent: &AgentSnapshot, key: AgentSortKey) -> Value {
+fn sort_value(agent: &impl Listable, key: AgentSortKey) -> Value {
     match key {
         AgentSortKey::StatusPriority => Value::from(status_priority(agent)),
-        AgentSortKey::CreatedAt => Value::from(agent.created_at.clone()),
-        AgentSortKey::UpdatedAt => Value::from(agent.updated_at.clone()),
-        AgentSortKey::Title => agent.title.clone().map_or(Value::Null, Value::from),
+        AgentSortKey::CreatedAt => Value::from(agent.created_at()),
+        AgentSortKey::UpdatedAt => Value::from(agent.updated_at()),
+        AgentSortKey::Title => agent.title().map_or(Value::Null, Value::from),
     }
+}
+
+/// The sort position of an agent that passes `filter`, `None` otherwise.
+pub(crate) fn select(
+    agent: &impl Listable,
+    project_key: impl FnOnce() -> String,
+    filter: &AgentFilter,
+    sort: &[AgentSort],
+) -> Option<SortKey> {
+    filter
+        .matches_listable(agent, project_key)
+        .then(|| SortKey {
+            values: sort
+                .iter()
+                .map(|spec| sort_value(agent, spec.key))
+                .collect(),
+            id: agent.id().to_owned(),
+        })
 }
 
 /// null < numbers < strings; numbers and strings by value.
@@ -127,7 +261,7 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
 
 /// A row's position under a sort: its values and id (the tie-break).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct SortKey {
+pub(crate) struct SortKey {
     values: Vec<Value>,
     id: String,
 }
@@ -183,9 +317,9 @@ pub(crate) enum PageError {
 
 /// One page of a listing.
 #[derive(Debug)]
-pub(crate) struct Page {
+pub(crate) struct Page<T = (AgentSnapshot, ProjectPlacement)> {
     /// The rows, in order.
-    pub rows: Vec<(AgentSnapshot, ProjectPlacement)>,
+    pub rows: Vec<T>,
     /// Cursor after the last row, when more follow.
     pub next_cursor: Option<String>,
     /// Whether more rows follow.
@@ -194,12 +328,26 @@ pub(crate) struct Page {
     pub matching: Vec<String>,
 }
 
-/// Filters, sorts and pages `agents` for `req`.
+/// Filters, sorts and pages snapshots for `req` (tests list snapshots).
+#[cfg(test)]
 pub(crate) fn page(
     req: &FetchAgentsRequest,
     filter: &AgentFilter,
     agents: Vec<(AgentSnapshot, ProjectPlacement)>,
 ) -> Result<Page, PageError> {
+    page_by(req, agents, |(agent, placement), sort| {
+        select(agent, || placement.project_key.clone(), filter, sort)
+    })
+}
+
+/// Pages any kind of row: `select` gives a row's sort position under the
+/// request's sort, or `None` to leave the row out. Why generic: the
+/// daemon selects on stored records and builds snapshots for one page only.
+pub(crate) fn page_by<T>(
+    req: &FetchAgentsRequest,
+    agents: Vec<T>,
+    mut select: impl FnMut(&T, &[AgentSort]) -> Option<SortKey>,
+) -> Result<Page<T>, PageError> {
     let mut sort = req
         .parsed_sort()
         .map_err(|err| PageError::Invalid(format!("Invalid sort: {err}")))?;
@@ -224,26 +372,16 @@ pub(crate) fn page(
             Some(cursor.last)
         }
     };
-    let mut rows: Vec<(SortKey, AgentSnapshot, ProjectPlacement)> = agents
+    let mut rows: Vec<(SortKey, T)> = agents
         .into_iter()
-        .filter(|(agent, placement)| filter.matches(agent, placement))
-        .map(|(agent, placement)| {
-            let key = SortKey {
-                values: sort
-                    .iter()
-                    .map(|spec| sort_value(&agent, spec.key))
-                    .collect(),
-                id: agent.id.clone(),
-            };
-            (key, agent, placement)
-        })
+        .filter_map(|row| select(&row, &sort).map(|key| (key, row)))
         .collect();
     rows.sort_by(|a, b| compare_keys(&a.0, &b.0, &sort));
-    let matching = rows.iter().map(|(_, agent, _)| agent.id.clone()).collect();
+    let matching = rows.iter().map(|(key, _)| key.id.clone()).collect();
     let start = match &after {
         None => 0,
         Some(last) => {
-            rows.partition_point(|(key, _, _)| compare_keys(key, last, &sort) != Ordering::Greater)
+            rows.partition_point(|(key, _)| compare_keys(key, last, &sort) != Ordering::Greater)
         }
     };
     let end = (start + limit).min(rows.len());
@@ -254,10 +392,7 @@ pub(crate) fn page(
             last: rows[end - 1].0.clone(),
         })
     });
-    let rows = rows
-        .drain(start..end)
-        .map(|(_, agent, placement)| (agent, placement))
-        .collect();
+    let rows = rows.drain(start..end).map(|(_, row)| row).collect();
     Ok(Page {
         rows,
         next_cursor,

@@ -287,20 +287,38 @@ fn fetch_agents(manager: &Arc<AgentManager>, client: &Attachment, req: FetchAgen
             .clients()
             .begin_subscription(client.client_id(), id.clone(), filter.clone());
     }
-    let agents = manager
-        .all()
-        .into_iter()
-        .filter_map(|agent| {
-            let core = agent.lock();
-            (!core.deleted).then(|| {
+    // Select and sort on the stored records; snapshots (and placements)
+    // are built for the page's rows only.
+    let agents = manager.all();
+    let page = listing::page_by(&req, agents, |agent, sort| {
+        let core = agent.lock();
+        if core.deleted {
+            return None;
+        }
+        listing::select(
+            &core.record,
+            || project::placement(&core.record.cwd).project_key,
+            &filter,
+            sort,
+        )
+    })
+    .map(|page| listing::Page {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|agent| {
+                let core = agent.lock();
                 (
                     manager.snapshot_of(&core),
                     project::placement(&core.record.cwd),
                 )
             })
-        })
-        .collect();
-    let page = match listing::page(&req, &filter, agents) {
+            .collect(),
+        next_cursor: page.next_cursor,
+        has_more: page.has_more,
+        matching: page.matching,
+    });
+    let page = match page {
         Ok(page) => page,
         Err(err) => {
             if subscription_id.is_some() {
