@@ -8,8 +8,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
-const binDir = path.resolve(process.env.PASEO_BIN_DIR ?? path.join(repoRoot, "target", "release"));
-const siteRoot = path.resolve(process.env.PASEO_SITE_ROOT ?? path.join(repoRoot, "target", "site"));
+// Same resolution as cargo: CARGO_TARGET_DIR, else <repo>/target.
+const targetDir = path.resolve(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, "target"));
+const binDir = path.resolve(process.env.PASEO_BIN_DIR ?? path.join(targetDir, "release"));
+const siteRoot = path.resolve(process.env.PASEO_SITE_ROOT ?? path.join(targetDir, "site"));
 
 /** The fallback profile's daemon address (the server's default). */
 export const FALLBACK_DAEMON = { host: "127.0.0.1", port: 6767 };
