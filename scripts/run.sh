@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 cargo xtask build --release
-exec target/release/paseo-web --site-root target/site "$@"
+target=${CARGO_TARGET_DIR:-target}
+exec "$target/release/paseo-web" --site-root "$target/site" "$@"
