@@ -7,6 +7,8 @@
 //! mirror ([`crate::Hub::snapshot`], [`crate::Hub::timeline`]) and carry on
 //! from there; every event is a delta on top of that mirror.
 
+use std::sync::Arc;
+
 use protocol::{AgentSnapshot, ProviderSnapshotEntry};
 
 use crate::permissions::PermissionChange;
@@ -33,12 +35,13 @@ pub enum HubEvent {
         removals: Vec<String>,
     },
     /// Rows appended to a followed timeline, in seq order, each seq after
-    /// the previous newest row of `epoch` (never a seq sent before).
+    /// the previous newest row of `epoch` (never a seq sent before). Rows
+    /// are shared (`Arc`) with the mirror and every other subscriber.
     Timeline {
         key: DaemonKey,
         agent_id: String,
         epoch: String,
-        items: Vec<TimelineRow>,
+        items: Vec<Arc<TimelineRow>>,
     },
     /// A followed timeline was replaced: first load, epoch change, or the
     /// daemon answered a resync with `reset`. Drop what you hold for it.
@@ -46,7 +49,7 @@ pub enum HubEvent {
         key: DaemonKey,
         agent_id: String,
         epoch: String,
-        items: Vec<TimelineRow>,
+        items: Vec<Arc<TimelineRow>>,
         has_older: bool,
     },
     /// A permission request started or stopped waiting for an answer.

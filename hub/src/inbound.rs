@@ -8,13 +8,12 @@
 //! Turn state is never inferred from stream events: it comes from agent
 //! snapshots (`agent_update`, `fetch_agent`), which the daemon owns.
 
-use protocol::{
-    AgentSnapshot, AgentStreamPayload, ServerFrame, SessionMessage, StatusPayload, StreamEvent,
-};
+use protocol::{AgentSnapshot, AgentStreamPayload, SessionMessage, StatusPayload, StreamEvent};
 use tokio::time::Instant;
 
 use crate::actor::{Actor, View, lock};
 use crate::connect::{Failure, RetryAfter};
+use crate::decode::decode;
 use crate::event::HubEvent;
 use crate::heartbeat::Heartbeat;
 use crate::mirror::{AgentsDelta, FetchProgress};
@@ -26,9 +25,9 @@ use crate::timeline::{FollowedTimeline, Outcome, TimelineChange, TimelineRow};
 
 impl Actor {
     pub(crate) fn on_text(&mut self, text: &str, heartbeat: &mut Heartbeat) -> Result<(), Failure> {
-        let message = match serde_json::from_str::<ServerFrame>(text) {
-            Ok(ServerFrame::Session { message }) => message,
-            Ok(_) => return Ok(()),
+        let message = match decode(text) {
+            Ok(Some(message)) => message,
+            Ok(None) => return Ok(()),
             Err(err) => {
                 tracing::warn!(daemon = %self.target.key, %err, "undecodable frame from daemon skipped");
                 return Ok(());

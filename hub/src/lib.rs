@@ -17,6 +17,7 @@ mod actor;
 pub mod backoff;
 pub mod config;
 mod connect;
+mod decode;
 mod error;
 mod event;
 mod follow;

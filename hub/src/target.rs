@@ -10,7 +10,7 @@
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Serialize, Serializer};
 use url::Url;
@@ -54,7 +54,7 @@ impl DaemonTarget {
             Some(_) => return Err(HubError::InvalidPassword),
         };
         let key = DaemonKey {
-            url: url.to_string(),
+            url: Arc::from(url.as_str()),
             credential: password.as_deref().map(credential_tag),
         };
         Ok(ValidTarget {
@@ -89,7 +89,8 @@ impl fmt::Debug for ValidTarget {
 /// Safe to log; its `Display` is e.g. `ws://127.0.0.1:6767/ws [cred:1a2b3c4d]`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DaemonKey {
-    url: String,
+    // Shared: a key is cloned into every event the hub broadcasts.
+    url: Arc<str>,
     credential: Option<u64>,
 }
 

@@ -12,6 +12,8 @@
 //! the page, so none is lost and none is shown twice. Pure logic: the actor
 //! sends the fetches this module asks for.
 
+use std::sync::Arc;
+
 use protocol::{FetchAgentTimelineResponse, TimelineCursor, TimelineDirection, TimelineEntry};
 use serde::Serialize;
 
@@ -44,8 +46,9 @@ impl From<TimelineEntry> for TimelineRow {
 pub struct TimelineMirror {
     /// The daemon's timeline epoch; rows of another epoch are another timeline.
     pub epoch: String,
-    /// Rows in seq order, without duplicates or holes.
-    pub items: Vec<TimelineRow>,
+    /// Rows in seq order, without duplicates or holes. Rows never change
+    /// once received, so the mirror, its copies and every event share them.
+    pub items: Vec<Arc<TimelineRow>>,
     /// The daemon holds rows before the first item (page back with
     /// `fetch_agent_timeline_request` `direction: before`).
     pub has_older: bool,
@@ -70,13 +73,13 @@ pub(crate) enum TimelineChange {
     /// Rows appended after the previous newest row.
     Append {
         epoch: String,
-        items: Vec<TimelineRow>,
+        items: Vec<Arc<TimelineRow>>,
     },
     /// The whole timeline was replaced (first load, epoch change, or the
     /// daemon said `reset`).
     Reset {
         epoch: String,
-        items: Vec<TimelineRow>,
+        items: Vec<Arc<TimelineRow>>,
         has_older: bool,
     },
 }
@@ -219,7 +222,12 @@ impl FollowedTimeline {
     /// Applies one row in `Live` state: appends it to `appended`, drops a
     /// duplicate, or (hole / other epoch) switches to fetching with the row
     /// buffered and returns true.
-    fn accept(&mut self, epoch: &str, row: TimelineRow, appended: &mut Vec<TimelineRow>) -> bool {
+    fn accept(
+        &mut self,
+        epoch: &str,
+        row: TimelineRow,
+        appended: &mut Vec<Arc<TimelineRow>>,
+    ) -> bool {
         let other_epoch = epoch != self.mirror.epoch;
         let hole = self.last_seq.is_some_and(|last| row.seq_start > last + 1);
         if other_epoch || hole {
@@ -238,6 +246,7 @@ impl FollowedTimeline {
             return false;
         }
         self.last_seq = Some(row.seq_end);
+        let row = Arc::new(row);
         self.mirror.items.push(row.clone());
         appended.push(row);
         false
@@ -270,7 +279,10 @@ impl FollowedTimeline {
         let replace = response.reset
             || response.direction != TimelineDirection::After
             || response.epoch != self.mirror.epoch;
-        let rows = response.entries.into_iter().map(TimelineRow::from);
+        let rows = response
+            .entries
+            .into_iter()
+            .map(|entry| Arc::new(TimelineRow::from(entry)));
         let mut appended = Vec::new();
         if replace {
             self.tail_next = false;
@@ -322,7 +334,7 @@ impl FollowedTimeline {
         })
     }
 
-    fn append_change(&mut self, appended: Vec<TimelineRow>) -> Option<TimelineChange> {
+    fn append_change(&mut self, appended: Vec<Arc<TimelineRow>>) -> Option<TimelineChange> {
         // Trimming the front does not change what the receivers append.
         self.trim();
         (!appended.is_empty()).then(|| TimelineChange::Append {

@@ -77,7 +77,7 @@ fn live_rows_append_in_order_and_duplicates_are_dropped() {
         out.change,
         Some(TimelineChange::Append {
             epoch: "e1".into(),
-            items: vec![row(3)]
+            items: vec![Arc::new(row(3))]
         })
     );
     assert_eq!(t.on_live("e1", row(2)), Outcome::default(), "duplicate");

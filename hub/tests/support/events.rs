@@ -3,6 +3,8 @@
 //! replaces everything and every delta must continue exactly where the
 //! previous row ended (a skipped seq is a gap, a repeated one a duplicate).
 
+use std::sync::Arc;
+
 use hub::{ConnectionStatus, DaemonKey, Hub, HubEvent, TimelineRow};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
@@ -77,7 +79,7 @@ impl EventLog {
 #[derive(Debug, Default)]
 pub struct Follower {
     pub epoch: String,
-    pub rows: Vec<TimelineRow>,
+    pub rows: Vec<Arc<TimelineRow>>,
     pub resets: usize,
     pub deltas: usize,
 }
@@ -120,7 +122,7 @@ impl Follower {
                     *epoch, self.epoch,
                     "a delta of another epoch without a reset"
                 );
-                for item in items {
+                for item in items.iter() {
                     if let Some(last) = self.rows.last() {
                         assert!(
                             item.seq_start == last.seq_end + 1,
