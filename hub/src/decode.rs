@@ -15,6 +15,8 @@ use std::borrow::Cow;
 use protocol::{AgentStreamPayload, ServerFrame, SessionMessage, StreamEvent, TimelineItem};
 use serde::Deserialize;
 
+use crate::timeline::TimelineRow;
+
 #[derive(Deserialize)]
 struct StreamFrame<'a> {
     #[serde(rename = "type", borrow)]
@@ -54,9 +56,26 @@ struct TimelineEvent<'a> {
     item: TimelineItem,
 }
 
-/// The session message in `text`; `None` for frames outside the session
-/// wrapper (a WS-level pong).
-pub(crate) fn decode(text: &str) -> Result<Option<SessionMessage>, serde_json::Error> {
+/// A live timeline row, decoded straight from its frame.
+#[derive(Debug, PartialEq)]
+pub(crate) struct LiveRow {
+    pub(crate) agent_id: String,
+    pub(crate) epoch: String,
+    pub(crate) row: TimelineRow,
+}
+
+/// What a daemon frame carries.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Decoded {
+    /// An `agent_stream` timeline row with its seq and epoch.
+    Row(LiveRow),
+    Message(SessionMessage),
+    /// Outside the session wrapper (a WS-level pong), or a timeline event
+    /// without seq/epoch (nothing to place it by).
+    Other,
+}
+
+pub(crate) fn decode(text: &str) -> Result<Decoded, serde_json::Error> {
     if text.contains("\"agent_stream\"")
         && let Ok(frame) = serde_json::from_str::<StreamFrame>(text)
         && frame.kind == "session"
@@ -64,31 +83,81 @@ pub(crate) fn decode(text: &str) -> Result<Option<SessionMessage>, serde_json::E
         && frame.message.payload.event.kind == "timeline"
     {
         let payload = frame.message.payload;
-        return Ok(Some(SessionMessage::AgentStream(AgentStreamPayload {
-            agent_id: payload.agent_id,
-            event: StreamEvent::Timeline {
-                provider: payload.event.provider,
-                item: payload.event.item,
-            },
-            timestamp: payload.timestamp,
-            seq: payload.seq,
-            epoch: payload.epoch,
-        })));
+        return Ok(live_row(
+            payload.agent_id,
+            payload.event.provider,
+            payload.event.item,
+            payload.timestamp,
+            payload.seq,
+            payload.epoch,
+        ));
     }
-    match serde_json::from_str::<ServerFrame>(text)? {
-        ServerFrame::Session { message } => Ok(Some(message)),
-        _ => Ok(None),
-    }
+    Ok(match serde_json::from_str::<ServerFrame>(text)? {
+        ServerFrame::Session {
+            message: SessionMessage::AgentStream(payload),
+        } => match payload.event {
+            StreamEvent::Timeline { provider, item } => live_row(
+                payload.agent_id,
+                provider,
+                item,
+                payload.timestamp,
+                payload.seq,
+                payload.epoch,
+            ),
+            event => Decoded::Message(SessionMessage::AgentStream(AgentStreamPayload {
+                event,
+                ..payload
+            })),
+        },
+        ServerFrame::Session { message } => Decoded::Message(message),
+        _ => Decoded::Other,
+    })
+}
+
+fn live_row(
+    agent_id: String,
+    provider: String,
+    item: TimelineItem,
+    timestamp: String,
+    seq: Option<u64>,
+    epoch: Option<String>,
+) -> Decoded {
+    let (Some(seq), Some(epoch)) = (seq, epoch) else {
+        return Decoded::Other;
+    };
+    Decoded::Row(LiveRow {
+        agent_id,
+        epoch,
+        row: TimelineRow {
+            seq_start: seq,
+            seq_end: seq,
+            provider,
+            timestamp,
+            item,
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn general(text: &str) -> Option<SessionMessage> {
-        match serde_json::from_str::<ServerFrame>(text).ok()? {
-            ServerFrame::Session { message } => Some(message),
-            _ => None,
+    /// The general decoder alone, in the same shape.
+    fn general(text: &str) -> Decoded {
+        match serde_json::from_str::<ServerFrame>(text) {
+            Ok(ServerFrame::Session {
+                message: SessionMessage::AgentStream(p),
+            }) => match p.event {
+                StreamEvent::Timeline { provider, item } => {
+                    live_row(p.agent_id, provider, item, p.timestamp, p.seq, p.epoch)
+                }
+                event => Decoded::Message(SessionMessage::AgentStream(AgentStreamPayload {
+                    event,
+                    ..p
+                })),
+            },
+            Ok(ServerFrame::Session { message }) => Decoded::Message(message),
+            _ => Decoded::Other,
         }
     }
 
@@ -99,18 +168,18 @@ mod tests {
             "/tests/data/paseo-v1-head-frames.jsonl"
         );
         let text = std::fs::read_to_string(path).unwrap();
-        let mut streamed = 0;
+        let mut rows = 0;
         for line in text.lines() {
             let record: serde_json::Value = serde_json::from_str(line).unwrap();
             if record["dir"] != "in" {
                 continue;
             }
             let frame = record["frame"].to_string();
-            let ours = decode(&frame).ok().flatten();
+            let ours = decode(&frame).unwrap_or(Decoded::Other);
             assert_eq!(ours, general(&frame), "{frame}");
-            streamed += usize::from(matches!(ours, Some(SessionMessage::AgentStream(_))));
+            rows += usize::from(matches!(ours, Decoded::Row(_)));
         }
-        assert!(streamed > 50, "the recording streams a turn");
+        assert!(rows > 50, "the recording streams a turn");
     }
 
     #[test]
@@ -119,7 +188,7 @@ mod tests {
             "timestamp":"t","type":"system","content":"\"agent_stream\""}}}"#;
         assert!(matches!(
             decode(text),
-            Ok(Some(SessionMessage::ActivityLog(_)))
+            Ok(Decoded::Message(SessionMessage::ActivityLog(_)))
         ));
     }
 }

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::actor::{Actor, View, lock};
 use crate::connect::{Failure, RetryAfter};
-use crate::decode::decode;
+use crate::decode::{Decoded, LiveRow, decode};
 use crate::event::HubEvent;
 use crate::heartbeat::Heartbeat;
 use crate::mirror::{AgentsDelta, FetchProgress};
@@ -21,13 +21,17 @@ use crate::online::{Internal, fetch_agents};
 use crate::permissions::Changes;
 use crate::requests::reply_request_id;
 use crate::state::{StateEvent, epoch_ms};
-use crate::timeline::{FollowedTimeline, Outcome, TimelineChange, TimelineRow};
+use crate::timeline::{FollowedTimeline, Outcome, TimelineChange};
 
 impl Actor {
     pub(crate) fn on_text(&mut self, text: &str, heartbeat: &mut Heartbeat) -> Result<(), Failure> {
         let message = match decode(text) {
-            Ok(Some(message)) => message,
-            Ok(None) => return Ok(()),
+            Ok(Decoded::Row(live)) => {
+                self.on_row(live);
+                return Ok(());
+            }
+            Ok(Decoded::Message(message)) => message,
+            Ok(Decoded::Other) => return Ok(()),
             Err(err) => {
                 tracing::warn!(daemon = %self.target.key, %err, "undecodable frame from daemon skipped");
                 return Ok(());
@@ -168,34 +172,21 @@ impl Actor {
         Ok(())
     }
 
+    /// A live timeline row (rows of agents nobody follows are dropped).
+    fn on_row(&mut self, live: LiveRow) {
+        let outcome = lock(&self.view)
+            .timelines
+            .get_mut(&live.agent_id)
+            .map(|timeline| timeline.on_live(&live.epoch, live.row));
+        if let Some(outcome) = outcome {
+            self.timeline_outcome(&live.agent_id, outcome);
+        }
+    }
+
+    /// Stream events other than timeline rows (see `decode`).
     fn on_stream(&mut self, payload: AgentStreamPayload) {
-        let AgentStreamPayload {
-            agent_id,
-            event,
-            timestamp,
-            seq,
-            epoch,
-        } = payload;
-        match event {
-            StreamEvent::Timeline { provider, item } => {
-                let (Some(seq), Some(epoch)) = (seq, epoch) else {
-                    return;
-                };
-                let row = TimelineRow {
-                    seq_start: seq,
-                    seq_end: seq,
-                    provider,
-                    timestamp,
-                    item,
-                };
-                let outcome = lock(&self.view)
-                    .timelines
-                    .get_mut(&agent_id)
-                    .map(|timeline| timeline.on_live(&epoch, row));
-                if let Some(outcome) = outcome {
-                    self.timeline_outcome(&agent_id, outcome);
-                }
-            }
+        let agent_id = payload.agent_id;
+        match payload.event {
             StreamEvent::PermissionRequested { request, .. } => {
                 let changes = lock(&self.view).permissions.requested(&agent_id, request);
                 self.emit_permissions(changes);
