@@ -51,19 +51,24 @@ pub async fn run(plan: Plan) -> Outcome {
     }
     let total = (plan.daemons * plan.frames) as u64;
     sources.go();
-    let mut meter = Meter::start();
-    while meter.seen() < total {
-        match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
-            Ok(Ok(HubEvent::Timeline { items, .. })) => {
-                for row in items.iter() {
-                    meter.event(row.timestamp.parse().ok());
+    // The subscriber runs on the calling thread: a consumer that always
+    // gets CPU (as a task it competes with the actors for the workers).
+    let meter = {
+        let mut meter = Meter::start();
+        while meter.seen() < total {
+            match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+                Ok(Ok(HubEvent::Timeline { items, .. })) => {
+                    for row in items.iter() {
+                        meter.event(row.timestamp.parse().ok());
+                    }
                 }
+                Ok(Ok(_)) => {}
+                Ok(Err(RecvError::Lagged(n))) => meter.lost(n),
+                Ok(Err(RecvError::Closed)) | Err(_) => break,
             }
-            Ok(Ok(_)) => {}
-            Ok(Err(RecvError::Lagged(n))) => meter.lost(n),
-            Ok(Err(RecvError::Closed)) | Err(_) => break,
         }
-    }
+        meter
+    };
     drop((follows, watches));
     meter.finish()
 }

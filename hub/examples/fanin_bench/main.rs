@@ -65,20 +65,24 @@ fn main() {
         if runs("throughput") {
         let blast = Plan { daemons: DAEMONS, agents: AGENTS, frames, rate: 0 };
         let through_hub = hub_run::run(blast).await;
-        let through_relay = if only_hub() { measure::Outcome { delivered: 1, elapsed: std::time::Duration::from_secs(1), ..Default::default() } } else { relay::run(blast).await };
-        println!(
-            "throughput: hub {:.0} events/s ({} delivered, {} lost, {:?}); plain relay {:.0} events/s ({} delivered, {} lost, {:?}); hub/relay {:.0} %",
-            through_hub.per_second(), through_hub.delivered, through_hub.lost, through_hub.elapsed,
-            through_relay.per_second(), through_relay.delivered, through_relay.lost, through_relay.elapsed,
-            100.0 * through_hub.per_second() / through_relay.per_second()
-        );
+        println!("throughput: hub {}", through_hub.summary());
+        if !only_hub() {
+            for decode in [relay::Decode::None, relay::Decode::Json] {
+                let through_relay = relay::run(blast, decode).await;
+                println!(
+                    "throughput: plain relay ({decode:?} decode) {}; hub/relay {:.0} %",
+                    through_relay.summary(),
+                    100.0 * through_hub.per_second() / through_relay.per_second()
+                );
+            }
+        }
 
         }
         if runs("latency") {
         // 250 frames/s per daemon × 20 daemons = 5,000 events/s for 10 s.
         let paced = Plan { daemons: DAEMONS, agents: AGENTS, frames: 2_500, rate: 250 };
         let mut hub_latency = hub_run::run(paced).await;
-        let mut relay_latency = relay::run(paced).await;
+        let mut relay_latency = relay::run(paced, relay::Decode::None).await;
         println!(
             "latency at {:.0} events/s: hub p50 {:.2} ms p99 {:.2} ms ({} delivered, {} lost); plain relay p50 {:.2} ms p99 {:.2} ms",
             hub_latency.per_second(),

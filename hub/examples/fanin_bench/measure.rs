@@ -14,6 +14,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// `N events/s (delivered, lost, elapsed)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{:.0} events/s ({} delivered, {} lost, {:?})",
+            self.per_second(),
+            self.delivered,
+            self.lost,
+            self.elapsed
+        )
+    }
+
     pub fn per_second(&self) -> f64 {
         self.delivered as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
