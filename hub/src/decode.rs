@@ -11,6 +11,7 @@
 //! back to the general decoder for anything else.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use protocol::{AgentStreamPayload, ServerFrame, SessionMessage, StreamEvent, TimelineItem};
 use serde::Deserialize;
@@ -61,7 +62,8 @@ struct TimelineEvent<'a> {
 pub(crate) struct LiveRow {
     pub(crate) agent_id: String,
     pub(crate) epoch: String,
-    pub(crate) row: TimelineRow,
+    /// Boxed at once: a row is large and moves through several calls.
+    pub(crate) row: Arc<TimelineRow>,
 }
 
 /// What a daemon frame carries.
@@ -69,7 +71,8 @@ pub(crate) struct LiveRow {
 pub(crate) enum Decoded {
     /// An `agent_stream` timeline row with its seq and epoch.
     Row(LiveRow),
-    Message(SessionMessage),
+    /// Boxed: rare next to rows, and much larger.
+    Message(Box<SessionMessage>),
     /// Outside the session wrapper (a WS-level pong), or a timeline event
     /// without seq/epoch (nothing to place it by).
     Other,
@@ -104,12 +107,12 @@ pub(crate) fn decode(text: &str) -> Result<Decoded, serde_json::Error> {
                 payload.seq,
                 payload.epoch,
             ),
-            event => Decoded::Message(SessionMessage::AgentStream(AgentStreamPayload {
+            event => Decoded::Message(Box::new(SessionMessage::AgentStream(AgentStreamPayload {
                 event,
                 ..payload
-            })),
+            }))),
         },
-        ServerFrame::Session { message } => Decoded::Message(message),
+        ServerFrame::Session { message } => Decoded::Message(Box::new(message)),
         _ => Decoded::Other,
     })
 }
@@ -128,13 +131,13 @@ fn live_row(
     Decoded::Row(LiveRow {
         agent_id,
         epoch,
-        row: TimelineRow {
+        row: Arc::new(TimelineRow {
             seq_start: seq,
             seq_end: seq,
             provider,
             timestamp,
             item,
-        },
+        }),
     })
 }
 
@@ -147,16 +150,17 @@ mod tests {
         match serde_json::from_str::<ServerFrame>(text) {
             Ok(ServerFrame::Session {
                 message: SessionMessage::AgentStream(p),
-            }) => match p.event {
-                StreamEvent::Timeline { provider, item } => {
-                    live_row(p.agent_id, provider, item, p.timestamp, p.seq, p.epoch)
+            }) => {
+                match p.event {
+                    StreamEvent::Timeline { provider, item } => {
+                        live_row(p.agent_id, provider, item, p.timestamp, p.seq, p.epoch)
+                    }
+                    event => Decoded::Message(Box::new(SessionMessage::AgentStream(
+                        AgentStreamPayload { event, ..p },
+                    ))),
                 }
-                event => Decoded::Message(SessionMessage::AgentStream(AgentStreamPayload {
-                    event,
-                    ..p
-                })),
-            },
-            Ok(ServerFrame::Session { message }) => Decoded::Message(message),
+            }
+            Ok(ServerFrame::Session { message }) => Decoded::Message(Box::new(message)),
             _ => Decoded::Other,
         }
     }
@@ -188,7 +192,7 @@ mod tests {
             "timestamp":"t","type":"system","content":"\"agent_stream\""}}}"#;
         assert!(matches!(
             decode(text),
-            Ok(Decoded::Message(SessionMessage::ActivityLog(_)))
+            Ok(Decoded::Message(message)) if matches!(*message, SessionMessage::ActivityLog(_))
         ));
     }
 }

@@ -30,7 +30,7 @@ impl Actor {
                 self.on_row(live);
                 return Ok(());
             }
-            Ok(Decoded::Message(message)) => message,
+            Ok(Decoded::Message(message)) => *message,
             Ok(Decoded::Other) => return Ok(()),
             Err(err) => {
                 tracing::warn!(daemon = %self.target.key, %err, "undecodable frame from daemon skipped");

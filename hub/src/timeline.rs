@@ -108,7 +108,7 @@ pub(crate) enum FetchPlan {
 #[derive(Debug)]
 struct LiveRow {
     epoch: String,
-    row: TimelineRow,
+    row: Arc<TimelineRow>,
 }
 
 #[derive(Debug)]
@@ -197,7 +197,7 @@ impl FollowedTimeline {
     }
 
     /// A live `agent_stream` timeline row.
-    pub(crate) fn on_live(&mut self, epoch: &str, row: TimelineRow) -> Outcome {
+    pub(crate) fn on_live(&mut self, epoch: &str, row: Arc<TimelineRow>) -> Outcome {
         match &mut self.sync {
             Sync::Idle => Outcome::default(),
             Sync::Fetching { buffered, .. } => {
@@ -225,7 +225,7 @@ impl FollowedTimeline {
     fn accept(
         &mut self,
         epoch: &str,
-        row: TimelineRow,
+        row: Arc<TimelineRow>,
         appended: &mut Vec<Arc<TimelineRow>>,
     ) -> bool {
         let other_epoch = epoch != self.mirror.epoch;
@@ -246,7 +246,6 @@ impl FollowedTimeline {
             return false;
         }
         self.last_seq = Some(row.seq_end);
-        let row = Arc::new(row);
         self.mirror.items.push(row.clone());
         appended.push(row);
         false

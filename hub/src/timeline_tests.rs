@@ -1,8 +1,8 @@
 use super::*;
 use serde_json::json;
 
-fn row(seq: u64) -> TimelineRow {
-    TimelineRow {
+fn row(seq: u64) -> Arc<TimelineRow> {
+    Arc::new(TimelineRow {
         seq_start: seq,
         seq_end: seq,
         provider: "test".into(),
@@ -10,7 +10,7 @@ fn row(seq: u64) -> TimelineRow {
         item: protocol::TimelineItem::AssistantMessage {
             text: format!("r{seq}"),
         },
-    }
+    })
 }
 
 fn response(
@@ -77,7 +77,7 @@ fn live_rows_append_in_order_and_duplicates_are_dropped() {
         out.change,
         Some(TimelineChange::Append {
             epoch: "e1".into(),
-            items: vec![Arc::new(row(3))]
+            items: vec![row(3)]
         })
     );
     assert_eq!(t.on_live("e1", row(2)), Outcome::default(), "duplicate");
