@@ -45,6 +45,10 @@ pub struct HubConfig {
     /// Most rows kept per followed timeline; older ones are dropped from the
     /// mirror (still on the daemon).
     pub timeline_capacity: usize,
+    /// Initial WebSocket read buffer per connection. Most of an idle
+    /// connection's memory (tungstenite allocates it up front; 128 KiB by
+    /// default); larger frames still arrive, the buffer grows for them.
+    pub read_buffer_bytes: usize,
 }
 
 impl Default for HubConfig {
@@ -61,6 +65,7 @@ impl Default for HubConfig {
             request_timeout: Duration::from_secs(60),
             timeline_tail: 200,
             timeline_capacity: 5_000,
+            read_buffer_bytes: 32 * 1024,
         }
     }
 }

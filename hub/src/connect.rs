@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Host;
@@ -91,7 +91,12 @@ pub(crate) async fn open(
     let request = upgrade_request(target)?;
     let (mut socket, _response) = match timeout_at(
         deadline,
-        tokio_tungstenite::client_async_tls_with_config(request, tcp, None, None),
+        tokio_tungstenite::client_async_tls_with_config(
+            request,
+            tcp,
+            Some(WebSocketConfig::default().read_buffer_size(config.read_buffer_bytes)),
+            None,
+        ),
     )
     .await
     {
