@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hub::{Hub, HubEvent};
+use hub::{Hub, HubConfig, HubEvent};
 use protocol::{
     AgentSnapshot, AgentUpdate, CollapseKind, FetchAgentTimelineRequest, ProviderSnapshotEntry,
     SessionMessage, SessionRequest, TimelineDirection, TimelineItem,
@@ -17,8 +17,22 @@ use support::agents::Rows;
 use support::events::{EventLog, Follower};
 use support::replay::{as_recorded, recorded_session, replay};
 use support::*;
+use tokio::sync::broadcast::error::RecvError;
 
 const MOCK_AGENT: &str = "ef2ed1b8-8900-48fd-bab5-ee516f1cb04f";
+
+/// A recorded timeline answer as it was before the recorded turn: no rows.
+fn emptied(mut reply: Value) -> Value {
+    let payload = &mut reply["payload"];
+    payload["direction"] = json!("tail");
+    payload["projection"] = json!("canonical");
+    payload["entries"] = json!([]);
+    payload["window"] = json!({"minSeq": 0, "maxSeq": 0, "nextSeq": 0});
+    payload["startCursor"] = Value::Null;
+    payload["endCursor"] = Value::Null;
+    payload["hasOlder"] = json!(false);
+    reply
+}
 
 /// The timeline rows a session's `agent_stream` pushes carry, and their epoch.
 fn streamed_rows(pushes: &[Value], agent: &str) -> (String, Rows) {
@@ -52,18 +66,11 @@ async fn a_recorded_streamed_turn_fills_the_followed_timeline() {
     let stub = replay(
         session,
         &["fetch_agents_request", "fetch_agent_timeline_request"],
-        Arc::new(move |request: &Value, mut reply: Value| {
+        Arc::new(move |request: &Value, reply: Value| {
             if request["type"] == "fetch_agent_timeline_request"
                 && first.swap(false, Ordering::SeqCst)
             {
-                let payload = &mut reply["payload"];
-                payload["direction"] = json!("tail");
-                payload["projection"] = json!("canonical");
-                payload["entries"] = json!([]);
-                payload["window"] = json!({"minSeq": 0, "maxSeq": 0, "nextSeq": 0});
-                payload["startCursor"] = Value::Null;
-                payload["endCursor"] = Value::Null;
-                payload["hasOlder"] = json!(false);
+                return emptied(reply);
             }
             reply
         }),
@@ -212,4 +219,50 @@ async fn recorded_provider_snapshots_end_in_the_last_one() {
     log.drain();
     assert_eq!(hub.providers(&key), last);
     assert_eq!(hub.snapshot(&key).expect("watched").providers, last);
+}
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_rereads_the_mirror() {
+    init_tracing();
+    let session = recorded_session("HEAD-f3de5689-mock-provider", 0);
+    let (epoch, expected) = streamed_rows(&session.pushes, MOCK_AGENT);
+    let first = AtomicBool::new(true);
+    let stub = replay(
+        session,
+        &["fetch_agents_request", "fetch_agent_timeline_request"],
+        Arc::new(move |request: &Value, reply: Value| {
+            if request["type"] == "fetch_agent_timeline_request"
+                && first.swap(false, Ordering::SeqCst)
+            {
+                return emptied(reply);
+            }
+            reply
+        }),
+    )
+    .await;
+    let hub = Hub::new(HubConfig {
+        event_capacity: std::num::NonZeroUsize::new(4).expect("non-zero"),
+        ..test_config()
+    });
+    let mut slow = hub.subscribe();
+    let key = target(ws_url(stub.addr)).key().expect("key");
+    let _follow = hub.follow(&key, MOCK_AGENT);
+    let _guard = hub.watch(target(ws_url(stub.addr))).expect("watch");
+    wait_until("the whole turn mirrored", || {
+        hub.timeline(&key, MOCK_AGENT)
+            .is_some_and(|t| t.items.len() == expected.len())
+    })
+    .await;
+
+    // Far behind: the channel says so instead of skipping silently...
+    assert!(matches!(slow.recv().await, Err(RecvError::Lagged(_))));
+    // ...and the mirror has everything a fresh snapshot needs.
+    let snapshot = hub.snapshot(&key).expect("watched");
+    assert_eq!(
+        snapshot.connection.daemon_id.as_deref(),
+        Some("srv_mQWiy4eMBJkj")
+    );
+    let timeline = hub.timeline(&key, MOCK_AGENT).expect("followed");
+    assert_eq!(timeline.epoch, epoch);
+    assert_eq!(support::agents::mirror_rows(&timeline), expected);
 }

@@ -223,3 +223,73 @@ async fn an_agent_followed_before_the_daemon_lists_it_is_fetched_once_listed() {
     assert_eq!(mirror.items.len(), 2);
     assert!(mirror.synced);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_list_is_reconciled_after_a_reconnect() {
+    init_tracing();
+    require_binaries();
+    let (home, cwd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let daemon = start_daemon(loopback_any(), home.path()).await;
+    let daemon_url = ws_url(daemon.local_addr());
+    let proxy = Proxy::start(daemon.local_addr()).await;
+    let hub = Hub::new(test_config());
+    let mut log = EventLog::new(&hub);
+    let guard = hub.watch(target(ws_url(proxy.addr))).expect("watch");
+    let key = guard.key().clone();
+    wait_for_connection(&hub, &key, "online", |s| {
+        s.status == ConnectionStatus::Online
+    })
+    .await;
+    let kept = create_agent(&hub, &key, cwd.path()).await;
+    let deleted = create_agent(&hub, &key, cwd.path()).await;
+
+    proxy.cut();
+    wait_for_connection(&hub, &key, "offline", |s| {
+        s.status != ConnectionStatus::Online
+    })
+    .await;
+    // Changed behind the hub's back.
+    let answer = direct_request(
+        &daemon_url,
+        json!({"type": "delete_agent_request",
+        "requestId": "d1", "agentId": deleted}),
+    )
+    .await;
+    assert_eq!(answer["type"], "agent_deleted");
+    let answer = direct_request(
+        &daemon_url,
+        json!({"type": "create_agent_request",
+        "requestId": "c1", "config": {"provider": "test", "cwd": cwd.path()}, "labels": {}}),
+    )
+    .await;
+    let created = answer["payload"]["agentId"]
+        .as_str()
+        .expect("created")
+        .to_owned();
+    let stale: Vec<String> = hub.agents(&key).into_iter().map(|a| a.id).collect();
+    assert!(
+        stale.contains(&deleted),
+        "the offline list is the last one seen"
+    );
+
+    let back_at = log.seen.len();
+    proxy.restore();
+    hub.retry_now(&key);
+    log.until("the reconciled list", |seen| {
+        seen[back_at..]
+            .iter()
+            .any(|e| matches!(e, HubEvent::Agents { removals, .. } if removals.contains(&deleted)))
+    })
+    .await;
+    let mut ids: Vec<String> = hub.agents(&key).into_iter().map(|a| a.id).collect();
+    ids.sort();
+    let mut expected = vec![kept, created.clone()];
+    expected.sort();
+    assert_eq!(ids, expected, "removed agents disappear, new ones appear");
+    let upserted = log.seen[back_at..].iter().any(|e| {
+        matches!(e, HubEvent::Agents { upserts, .. } if upserts.iter().any(|a| a.id == created))
+    });
+    assert!(upserted, "the new agent is announced");
+    drop(guard);
+    daemon.shutdown().await;
+}

@@ -206,6 +206,44 @@ async fn timeline_answer(ws: &mut Ws) -> FetchAgentTimelineResponse {
     panic!("the daemon closed before answering the timeline fetch");
 }
 
+/// Sends one session request to the daemon at `url` over its own socket
+/// (not through the hub) and returns the message answering its requestId.
+pub async fn direct_request(url: &str, message: serde_json::Value) -> serde_json::Value {
+    let id = message["requestId"].as_str().expect("requestId").to_owned();
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    let hello = ClientFrame::Hello(Hello {
+        client_id: unique("cid_direct"),
+        client_type: ClientType::Cli,
+        protocol_version: PROTOCOL_VERSION,
+        app_version: Some(hub::config::DEFAULT_APP_VERSION.into()),
+        capabilities: None,
+    });
+    send(&mut ws, &hello).await;
+    let frame = serde_json::json!({"type": "session", "message": message});
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .expect("send");
+    let answer = async {
+        while let Some(Ok(frame)) = ws.next().await {
+            let Message::Text(text) = frame else { continue };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if value["message"]["payload"]["requestId"] == id.as_str() {
+                return value["message"].clone();
+            }
+        }
+        panic!("the daemon closed before answering {id}");
+    };
+    let answer = tokio::time::timeout(DEADLINE, answer)
+        .await
+        .expect("answer in time");
+    let _ = ws.close(None).await;
+    answer
+}
+
 /// The mirror's rows in the same shape as [`daemon_timeline`].
 pub fn mirror_rows(mirror: &hub::TimelineMirror) -> Rows {
     mirror
