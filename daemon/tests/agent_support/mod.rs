@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{DEADLINE, Next, Ws, connect_hello, next, send_session};
+use crate::support::{DEADLINE, Next, Ws, connect_hello, next_within, send_session};
 
 /// A connected, hello'd client.
 pub struct Client {
@@ -38,9 +38,12 @@ impl Client {
 
     async fn read_one(&mut self, deadline: Instant) -> Value {
         let left = deadline.saturating_duration_since(Instant::now());
-        let frame = tokio::time::timeout(left, next(&mut self.ws))
-            .await
-            .unwrap_or_else(|_| panic!("no message before the deadline; seen: {:#?}", self.tail()));
+        let frame = tokio::time::timeout(
+            left,
+            next_within(&mut self.ws, left + Duration::from_secs(1)),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no message before the deadline; seen: {:#?}", self.tail()));
         match frame {
             Next::Json(frame) => {
                 assert_eq!(frame["type"], "session", "{frame}");

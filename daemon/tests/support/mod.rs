@@ -110,6 +110,11 @@ impl DaemonProcess {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -222,8 +227,13 @@ pub enum Next {
 
 /// Reads the next data or close frame (control pings skipped).
 pub async fn next(ws: &mut Ws) -> Next {
+    next_within(ws, DEADLINE).await
+}
+
+/// [`next`] with its own deadline (real agents can be quiet for longer).
+pub async fn next_within(ws: &mut Ws, within: Duration) -> Next {
     loop {
-        let item = tokio::time::timeout(DEADLINE, ws.next())
+        let item = tokio::time::timeout(within, ws.next())
             .await
             .expect("no frame before the deadline");
         return match item {

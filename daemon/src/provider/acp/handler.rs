@@ -218,10 +218,21 @@ pub fn permission_request(
     state: &ToolState,
     options: &[AcpOption],
 ) -> PermissionRequest {
+    // Action ids are the ACP option kinds when those are unique (every
+    // agent seen here): `allow_once`, `allow_always`, `reject_once` mean
+    // the same for every agent, whatever its own option ids. Otherwise
+    // the agent's option ids. `outcome` accepts both.
+    let kinds_unique = options.iter().enumerate().all(|(i, o)| {
+        !o.kind.is_empty() && options[..i].iter().all(|earlier| earlier.kind != o.kind)
+    });
     let actions = options
         .iter()
         .map(|option| PermissionAction {
-            id: option.id.clone(),
+            id: if kinds_unique {
+                option.kind.clone()
+            } else {
+                option.id.clone()
+            },
             label: if option.name.is_empty() {
                 option.id.clone()
             } else {
@@ -256,7 +267,9 @@ pub fn permission_request(
 
 /// The answer to the agent: the selected option if it matches the
 /// behavior, else the first option with that behavior (a one-time choice
-/// first), else "cancelled".
+/// first), else "cancelled". `selectedActionId` is an action's id, which
+/// is an ACP option kind (`allow_once`, `allow_always`, `reject_once`,
+/// `reject_always`) or, where kinds repeat, the agent's `optionId`.
 pub fn outcome(options: &[AcpOption], response: Option<&PermissionResponse>) -> Value {
     let cancelled = json!({"outcome": {"outcome": "cancelled"}});
     let Some(response) = response else {
@@ -273,7 +286,13 @@ pub fn outcome(options: &[AcpOption], response: Option<&PermissionResponse>) -> 
     };
     let matching = |o: &&AcpOption| o.behavior() == behavior;
     let chosen = selected
-        .and_then(|id| options.iter().filter(matching).find(|o| o.id == id))
+        .and_then(|id| {
+            options
+                .iter()
+                .filter(matching)
+                .find(|o| o.id == id)
+                .or_else(|| options.iter().filter(matching).find(|o| o.kind == id))
+        })
         .or_else(|| {
             options
                 .iter()
@@ -358,6 +377,11 @@ mod tests {
             chosen(outcome(&opts, Some(&deny()))).as_deref(),
             Some("reject")
         );
+        // An ACP option kind selects the option of that kind.
+        assert_eq!(
+            chosen(outcome(&opts, Some(&allow(Some("allow_once"))))).as_deref(),
+            Some("allow")
+        );
         assert_eq!(
             outcome(&opts, None),
             json!({"outcome": {"outcome": "cancelled"}})
@@ -380,7 +404,10 @@ mod tests {
         assert_eq!(request.id.len(), 36);
         let actions = request.actions.unwrap_or_default();
         assert_eq!(actions.len(), 3);
-        assert_eq!(actions[1].id, "allow");
+        assert_eq!(
+            actions[1].id, "allow_once",
+            "the ACP kind, not claude's option id"
+        );
         assert_eq!(actions[2].behavior, PermissionBehavior::Deny);
         let detail = serde_json::to_value(&request.detail).unwrap_or_default();
         assert_eq!(detail["type"], "shell");

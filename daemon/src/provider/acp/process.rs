@@ -305,11 +305,16 @@ fn set_parent_death_signal(cmd: &mut Command) {
 fn set_parent_death_signal(_cmd: &mut Command) {}
 
 async fn drain_stderr(provider: String, stderr: ChildStderr, tail: Arc<Mutex<VecDeque<String>>>) {
-    let mut lines = BufReader::new(stderr).lines();
+    // Bytes, not `lines()`: invalid UTF-8 must not stop the draining, or
+    // the agent blocks once the pipe fills.
+    let mut reader = BufReader::new(stderr);
+    let mut buf = Vec::new();
     loop {
-        match lines.next_line().await {
-            Ok(Some(line)) => {
-                let line = strip_ansi(&line);
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) => break,
+            Ok(_) => {
+                let line = strip_ansi(String::from_utf8_lossy(&buf).trim_end_matches(['\r', '\n']));
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -326,9 +331,7 @@ async fn drain_stderr(provider: String, stderr: ChildStderr, tail: Arc<Mutex<Vec
                     tail.push_back(line);
                 }
             }
-            Ok(None) => break,
             Err(err) => {
-                // Invalid UTF-8 ends `lines`; nothing useful is lost.
                 tracing::debug!(provider = %provider, %err, "agent stderr unreadable");
                 break;
             }
