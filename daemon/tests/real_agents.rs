@@ -216,12 +216,31 @@ async fn turn_then_resume(agent: Agent) {
                 .is_some_and(|m| m.contains(&json!("MARK_THIRD")))
         })
         .collect();
-    assert!(
-        resumed.iter().any(|r| r["marks"]
+    let carried = resumed.iter().any(|r| {
+        r["marks"]
             .as_array()
-            .is_some_and(|m| m.contains(&json!("MARK_FIRST")))),
-        "the resumed session's model request carries the first turn: {resumed:#?}"
-    );
+            .is_some_and(|m| m.contains(&json!("MARK_FIRST")))
+    });
+    let lost_memory = rows_of(&mut client, &id, "t3", "error")
+        .await
+        .iter()
+        .any(|row| {
+            row["item"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Could not resume the previous agent session"))
+        });
+    if agent.resumes_by_load() {
+        assert!(
+            carried && !lost_memory,
+            "the resumed session's model request carries the first turn: {resumed:#?}"
+        );
+    } else {
+        assert!(
+            !carried && lost_memory,
+            "{}: a failed session/load is said in the timeline",
+            agent.provider()
+        );
+    }
 
     let deleted = client
         .request(json!({"type": "delete_agent_request", "requestId": "d", "agentId": id}))
@@ -273,14 +292,15 @@ async fn cancel_mid_stream(agent: Agent) {
 /// its process is stopped, and the agent resumes on the next prompt.
 async fn prompt_timeout(agent: Agent) {
     let rig = Rig::new(agent, Llm::Fake);
-    let daemon = rig.daemon(&["--prompt-timeout-ms", "6000"]);
+    let limit = agent.short_prompt_timeout_s();
+    let daemon = rig.daemon(&["--prompt-timeout-ms", &(limit * 1000).to_string()]);
     let mut client = Client::connect(&daemon.ws_url(), "cid-timeout").await;
     let id = create_ok(&mut client, &rig, "c", "PLEASE_BE_SLOW").await;
     let end = turn_end(&mut client, &id).await;
     assert_eq!(end["type"], "turn_failed", "{end}");
     let error = error_text(&end);
     assert!(
-        error.contains("did not finish within 6 s"),
+        error.contains(&format!("did not finish within {limit} s")),
         "timeout message: {error:?}"
     );
     let snapshot = fetch(&mut client, &id, "f").await;

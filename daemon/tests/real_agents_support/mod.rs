@@ -51,6 +51,26 @@ impl Agent {
         }
     }
 
+    /// Whether `session/load` really restores the conversation. gemini-cli
+    /// 0.61.0 advertises `loadSession`, but its `session/load` first starts
+    /// a new recording under the same id, which overwrites the saved chat,
+    /// then fails with "No previous sessions found for this project."
+    /// (seen here with a real session file in place): the daemon then
+    /// starts a new session and says so in the timeline.
+    pub fn resumes_by_load(self) -> bool {
+        self != Agent::Gemini
+    }
+
+    /// A prompt timeout (seconds) this agent's turns stay well inside
+    /// against the fake LLM: opencode loads its provider package on the
+    /// first prompt of each process, which takes seconds.
+    pub fn short_prompt_timeout_s(self) -> u64 {
+        match self {
+            Agent::OpenCode => 15,
+            _ => 6,
+        }
+    }
+
     /// Its folder under the install root.
     fn install_dir(self) -> &'static str {
         self.provider()
@@ -301,8 +321,7 @@ impl Rig {
             .env("DISABLE_TELEMETRY", "1")
             .env("DISABLE_AUTOUPDATER", "1")
             .env("DISABLE_ERROR_REPORTING", "1")
-            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-            .env("CODEX_HOME", home.join(".codex"));
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
         // npm's registry settings, so opencode can fetch its provider package.
         for key in ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"] {
             if let Ok(value) = std::env::var(key) {
@@ -321,7 +340,8 @@ impl Rig {
                         .env("GEMINI_API_KEY", "dummy-not-a-key");
                 }
                 Agent::Codex => {
-                    cmd.env("FAKE_LLM_KEY", "dummy-not-a-key");
+                    cmd.env("FAKE_LLM_KEY", "dummy-not-a-key")
+                        .env("CODEX_HOME", home.join(".codex"));
                 }
                 Agent::OpenCode => {}
             }

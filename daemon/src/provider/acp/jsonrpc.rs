@@ -49,9 +49,10 @@ impl RpcErrorObject {
     pub fn full_text(&self) -> String {
         let data = match &self.data {
             Some(Value::String(text)) => Some(text.clone()),
-            Some(Value::Object(map)) => map
-                .get("message")
-                .and_then(Value::as_str)
+            // codex: `{message}`; gemini: `{details}`.
+            Some(Value::Object(map)) => ["message", "details", "detail", "error"]
+                .iter()
+                .find_map(|key| map.get(*key).and_then(Value::as_str))
                 .map(str::to_owned),
             _ => None,
         };
@@ -236,6 +237,29 @@ mod tests {
         assert_eq!(
             error.full_text(),
             "Internal error: OPENAI_API_KEY is not set"
+        );
+    }
+
+    #[test]
+    fn error_text_includes_the_data_agents_put_there() {
+        let gemini = RpcErrorObject {
+            code: -32603,
+            message: "Internal error".into(),
+            data: Some(json!({"details": "No previous sessions found for this project."})),
+        };
+        assert_eq!(
+            gemini.full_text(),
+            "Internal error: No previous sessions found for this project."
+        );
+        let codex = RpcErrorObject {
+            code: -32603,
+            message: "Internal error".into(),
+            data: Some(json!({"message": "stream disconnected", "codex_error_info": "other"})),
+        };
+        assert_eq!(codex.full_text(), "Internal error: stream disconnected");
+        assert_eq!(
+            RpcErrorObject::new(-32000, "Authentication required").full_text(),
+            "Authentication required"
         );
     }
 
