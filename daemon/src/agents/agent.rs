@@ -80,6 +80,10 @@ pub(crate) struct Agent {
     core: Mutex<Core>,
     ops: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
     changes: watch::Sender<u64>,
+    /// Held while a provider session is being opened, so a resume and a
+    /// send (or two imports of one session) arriving together open one
+    /// session, not two (the loser would leak a provider process).
+    pub opening: tokio::sync::Mutex<()>,
 }
 
 impl Agent {
@@ -106,6 +110,7 @@ impl Agent {
             }),
             ops,
             changes: watch::Sender::new(0),
+            opening: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -46,7 +46,11 @@ impl AgentManager {
                 return Err(format!("Agent not found: {}", agent.id));
             }
             if let Some(id) = &message_id
-                && core.log.has_message_id(id)
+                && core
+                    .log
+                    .index()
+                    .map_err(|err| format!("Cannot read the timeline: {err}"))?
+                    .has_message_id(id)
             {
                 tracing::info!(agent = %agent.id, message_id = %id, "repeated message id; not running it again");
                 return Ok(());
@@ -183,7 +187,12 @@ impl AgentManager {
                     Some(WaitForFinishStatus::Error)
                 } else if !core.record.pending_permissions.is_empty() {
                     Some(WaitForFinishStatus::Permission)
-                } else if core.turn.is_some() || core.record.status == AgentStatus::Running {
+                } else if core.turn.is_some()
+                    || matches!(
+                        core.record.status,
+                        AgentStatus::Running | AgentStatus::Initializing
+                    )
+                {
                     None
                 } else if core.record.status == AgentStatus::Error {
                     Some(WaitForFinishStatus::Error)

@@ -159,7 +159,7 @@ pub(crate) fn usage(core: &Core) -> Option<AgentUsage> {
 /// Looks back at most `LOOKBACK` rows.
 pub(crate) fn last_assistant_text(core: &Core) -> Option<String> {
     const LOOKBACK: usize = 2000;
-    let len = core.log.len();
+    let len = core.log.index().ok()?.len();
     let start = len.saturating_sub(LOOKBACK);
     let rows = core.log.read(start, len).ok()?;
     let mut chunks = Vec::new();

@@ -67,6 +67,9 @@ struct NewAgent {
     /// reports), so the snapshot does not change with the provider's
     /// in-memory knowledge across restarts.
     modes: Vec<AgentMode>,
+    /// `initializing` when a provider session opens right away (initial
+    /// prompt, import), so the first snapshot clients see says so.
+    status: AgentStatus,
 }
 
 /// Trims a title to Paseo's 1..200 characters; blank means none.
@@ -159,7 +162,7 @@ impl AgentManager {
             last_user_message_at: None,
             archived_at: None,
             persistence: new.persistence,
-            status: AgentStatus::Idle,
+            status: new.status,
             last_error: None,
             requires_attention: false,
             attention_reason: None,
@@ -215,6 +218,11 @@ impl AgentManager {
                 labels: req.labels.clone(),
                 persistence: None,
                 modes,
+                status: if initial.is_some() {
+                    AgentStatus::Initializing
+                } else {
+                    AgentStatus::Idle
+                },
             })
             .await?;
         self.publish(&agent);
@@ -285,37 +293,35 @@ impl AgentManager {
                     metadata: None,
                 }),
                 modes,
+                status: AgentStatus::Initializing,
             })
             .await
             .map_err(|e| e.message)?;
+        // Listed (as `initializing`) while the session loads, like a create.
+        self.publish(&agent);
         if let Err(error) = self.ensure_live(&agent, Start::Import).await {
-            agent.lock().deleted = true;
-            if let Err(err) = self.store.remove(&agent.id).await {
-                tracing::error!(%err, "cannot remove a failed import");
-            }
+            self.delete(&agent.id).await;
             return Err(error);
         }
         {
             let mut core = agent.lock();
             if core.record.title.is_none() {
-                let first_prompt = core
-                    .log
-                    .read(0, core.log.len().min(50))
-                    .ok()
-                    .and_then(|rows| {
-                        rows.into_iter().find_map(|row| match row.item {
-                            protocol::TimelineItem::UserMessage { text, .. } => seed_title(&text),
-                            _ => None,
-                        })
-                    });
-                core.record.title = first_prompt;
+                let first_prompt = core.log.read(0, 50).ok().and_then(|rows| {
+                    rows.into_iter().find_map(|row| match row.item {
+                        protocol::TimelineItem::UserMessage { text, .. } => seed_title(&text),
+                        _ => None,
+                    })
+                });
+                if first_prompt.is_some() {
+                    core.record.title = first_prompt;
+                    self.announce(&agent, &core);
+                }
             }
         }
         // The replayed rows are acknowledged by the answer: make them durable.
         if let Err(err) = self.store.sync().await {
             tracing::error!(%err, "cannot sync an imported timeline");
         }
-        self.publish(&agent);
         tracing::info!(agent = %agent.id, provider, session_id, "agent imported");
         Ok(agent)
     }

@@ -433,7 +433,7 @@ fn resumed(manager: &AgentManager, agent: &super::Agent, request_id: String) -> 
     SessionMessage::Status(StatusPayload::AgentResumed {
         agent_id: agent.id.clone(),
         request_id,
-        timeline_size: Some(core.log.len() as u64),
+        timeline_size: core.log.index().ok().map(|index| index.len() as u64),
         agent: Box::new(manager.snapshot_of(&core)),
     })
 }

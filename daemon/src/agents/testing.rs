@@ -400,7 +400,7 @@ mod tests {
         let core = agent.lock();
         let _ = h;
         core.log
-            .read(0, core.log.len())
+            .read(0, usize::MAX)
             .expect("read")
             .into_iter()
             .map(|r| (r.seq, r.item))

@@ -69,15 +69,23 @@ pub(crate) fn fetch(
     let (direction, projection) = resolved_modes(req);
     let log = &core.log;
     let epoch = log.epoch().to_owned();
-    let n = log.len();
-    let window = if n == 0 {
-        TimelineWindow::default()
-    } else {
-        TimelineWindow {
-            min_seq: log.seq_at(0),
-            max_seq: log.seq_at(n - 1),
-            next_seq: log.next_seq(),
+    // The first use of an agent's log builds its index (see TimelineLog);
+    // a log that cannot be read answers as empty, with the error.
+    let (index, index_error) = match log.index() {
+        Ok(index) => (Some(index), None),
+        Err(err) => {
+            tracing::error!(agent = %agent.id, %err, "cannot index the timeline");
+            (None, Some(format!("Cannot read the timeline: {err}")))
         }
+    };
+    let n = index.map_or(0, |index| index.len());
+    let window = match index {
+        Some(index) if n > 0 => TimelineWindow {
+            min_seq: index.seq_at(0),
+            max_seq: index.seq_at(n - 1),
+            next_seq: index.next_seq(),
+        },
+        _ => TimelineWindow::default(),
     };
     let limit = req.limit.unwrap_or(match direction {
         TimelineDirection::After => 0,
@@ -97,12 +105,15 @@ pub(crate) fn fetch(
     let mut gap = false;
     let (start, end) = match (direction, cursor) {
         (TimelineDirection::Before, Some(cursor)) => {
-            let end = log.index_at_or_after(cursor.seq);
+            let end = index.map_or(0, |index| index.index_at_or_after(cursor.seq));
             (end.saturating_sub(limit), end)
         }
         (TimelineDirection::After, Some(cursor)) => {
             gap = n > 0 && cursor.seq + 1 < window.min_seq;
-            let start = if gap { 0 } else { log.index_after(cursor.seq) };
+            let start = match index {
+                Some(index) if !gap => index.index_after(cursor.seq),
+                _ => 0,
+            };
             (start, start.saturating_add(limit).min(n))
         }
         // Without a (valid) cursor, `after` means "from the beginning".
@@ -110,7 +121,7 @@ pub(crate) fn fetch(
         (TimelineDirection::Tail | TimelineDirection::Before, _) => (n.saturating_sub(limit), n),
     };
     let (rows, error) = match log.read(start, end) {
-        Ok(rows) => (rows, None),
+        Ok(rows) => (rows, index_error),
         Err(err) => {
             tracing::error!(agent = %agent.id, %err, "cannot read timeline rows");
             (Vec::new(), Some(format!("Cannot read the timeline: {err}")))

@@ -55,11 +55,17 @@ fn human(duration: Duration) -> String {
 impl AgentManager {
     /// Makes sure the agent has a live provider session, opening one if
     /// needed. `Err` is a message for the user.
+    ///
+    /// While a session is being opened the agent's status is
+    /// `initializing` (as Paseo reports while its provider starts); it
+    /// becomes `idle` once the session is open, and goes back to what it
+    /// was if opening fails (the caller may then mark it failed).
     pub(crate) async fn ensure_live(
         self: &Arc<Self>,
         agent: &Arc<Agent>,
         start: Start,
     ) -> Result<(), String> {
+        let _opening = agent.opening.lock().await;
         let (provider_id, cwd, mode_id, model, stored_session) = {
             let core = agent.lock();
             if core.deleted {
@@ -98,12 +104,72 @@ impl AgentManager {
             (Start::Lazy, Some(id)) if supports_resume => attempts.extend([Some(id), None]),
             (Start::Lazy, _) => attempts.push(None),
         }
+        let before = self.begin_initializing(agent);
+        let opened = self
+            .open_session(
+                agent,
+                &provider,
+                &provider_id,
+                start,
+                &cwd,
+                &mode_id,
+                &model,
+                attempts,
+            )
+            .await;
+        if opened.is_err() {
+            self.end_initializing(agent, before);
+        }
+        opened
+    }
+
+    /// Marks the agent `initializing` while its session opens; returns the
+    /// status to go back to if opening fails.
+    fn begin_initializing(&self, agent: &Agent) -> AgentStatus {
+        let mut core = agent.lock();
+        let before = match core.record.status {
+            // A new agent made `initializing` goes to idle if it never opens.
+            AgentStatus::Initializing => AgentStatus::Idle,
+            other => other,
+        };
+        let status = core.record.status;
+        if !core.deleted && status != AgentStatus::Running && status != AgentStatus::Initializing {
+            core.record.status = AgentStatus::Initializing;
+            self.touch(agent, &mut core);
+        }
+        before
+    }
+
+    /// Undoes [`begin_initializing`](Self::begin_initializing) after a
+    /// failed open.
+    fn end_initializing(&self, agent: &Agent, before: AgentStatus) {
+        let mut core = agent.lock();
+        if !core.deleted && core.record.status == AgentStatus::Initializing {
+            core.record.status = before;
+            self.touch(agent, &mut core);
+        }
+    }
+
+    /// Tries each session to open in turn (a stored one to resume, then a
+    /// new one) and adopts the first that opens.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_session(
+        self: &Arc<Self>,
+        agent: &Arc<Agent>,
+        provider: &Arc<dyn crate::provider::Provider>,
+        provider_id: &str,
+        start: Start,
+        cwd: &str,
+        mode_id: &Option<String>,
+        model: &Option<String>,
+        attempts: Vec<Option<String>>,
+    ) -> Result<(), String> {
         let mut resume_failure = None;
         for resume_session_id in attempts {
             let resuming = resume_session_id.is_some();
             let (events, mut rx) = mpsc::unbounded_channel();
             let open = provider.open(OpenSession {
-                cwd: cwd.clone().into(),
+                cwd: cwd.into(),
                 mode_id: mode_id.clone(),
                 model: model.clone(),
                 resume_session_id,
@@ -117,7 +183,7 @@ impl AgentManager {
                     }
                     return self.adopt(
                         agent,
-                        &provider_id,
+                        provider_id,
                         opened,
                         replayed,
                         rx,
@@ -199,6 +265,9 @@ impl AgentManager {
         }
         if let Some(mode) = opened.current_mode_id {
             core.record.mode_id = Some(mode);
+        }
+        if core.record.status == AgentStatus::Initializing {
+            core.record.status = AgentStatus::Idle;
         }
         // Remembered so the snapshot names the model while no session runs.
         if core.record.model.is_none() {

@@ -9,6 +9,7 @@
 //! in-memory index of byte offsets lets a page of 200 rows be read with one
 //! `pread` of a contiguous byte range instead of reparsing the file.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -72,7 +73,58 @@ pub(crate) struct LoadReport {
     pub skipped_lines: usize,
 }
 
-/// A timeline log's index, plus an append handle while the agent is busy.
+/// Where every row of a log is, and the `messageId`s its user messages
+/// carry: what paging and idempotent sends need without reparsing.
+#[derive(Debug, Default)]
+pub(crate) struct LogIndex {
+    rows: Vec<RowIndex>,
+    /// File length = offset of the next row.
+    end: u64,
+    message_ids: HashSet<String>,
+}
+
+impl LogIndex {
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Sequence number of the row at `index`.
+    pub(crate) fn seq_at(&self, index: usize) -> u64 {
+        self.rows[index].seq
+    }
+
+    /// Index of the first row whose seq is greater than `seq`.
+    pub(crate) fn index_after(&self, seq: u64) -> usize {
+        self.rows.partition_point(|row| row.seq <= seq)
+    }
+
+    /// Index of the first row whose seq is at least `seq`.
+    pub(crate) fn index_at_or_after(&self, seq: u64) -> usize {
+        self.rows.partition_point(|row| row.seq < seq)
+    }
+
+    /// The seq the next row gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.rows.last().map_or(1, |row| row.seq + 1)
+    }
+
+    /// Whether a user message with this client id was already stored.
+    pub(crate) fn has_message_id(&self, id: &str) -> bool {
+        self.message_ids.contains(id)
+    }
+}
+
+/// A timeline log: its path and epoch, its index once built, and an
+/// append handle while the agent is busy.
+///
+/// Why the index is built on first use: reading and indexing every log
+/// before listening made a start with 1,000 stored agents take ~75 ms, and
+/// most agents of a big home are never opened in a daemon's lifetime. The
+/// index (and the torn-line repair that comes with it) is built the first
+/// time anything needs a row position: a page, a `messageId` check, an
+/// append. Nothing can be appended before that, so a torn last line is
+/// always cut before a new row follows it.
 ///
 /// Why the handle is optional: with ~1,000 agents a descriptor per idle
 /// agent exhausted a 1,024 open-file limit (agents were skipped at load and
@@ -84,10 +136,9 @@ pub(crate) struct TimelineLog {
     path: PathBuf,
     file: Option<Arc<File>>,
     epoch: String,
-    rows: Vec<RowIndex>,
-    /// File length = offset of the next row.
-    end: u64,
-    message_ids: HashSet<String>,
+    /// Empty until first use (see the type's docs); a failed build leaves
+    /// it empty, so the next use retries.
+    index: OnceCell<LogIndex>,
 }
 
 impl TimelineLog {
@@ -104,75 +155,53 @@ impl TimelineLog {
             path,
             file: Some(Arc::new(file)),
             epoch: epoch.to_owned(),
-            rows: Vec::new(),
-            end: 0,
-            message_ids: HashSet::new(),
+            index: OnceCell::from(LogIndex::default()),
         })
     }
 
-    /// Opens and indexes an existing log (a missing one is created empty).
-    /// A torn last line (no newline, or not JSON) is truncated away.
-    pub(crate) fn open(dir: &Path, epoch: &str) -> Result<(Self, LoadReport), StoreError> {
-        let path = dir.join(LOG_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|source| StoreError::io(&path, source))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|source| StoreError::io(&path, source))?;
-        let mut log = Self {
-            path,
+    /// A stored log, not read yet: no I/O happens until the index is
+    /// needed (see the type's docs).
+    pub(crate) fn deferred(dir: &Path, epoch: &str) -> Self {
+        Self {
+            path: dir.join(LOG_FILE),
             file: None,
             epoch: epoch.to_owned(),
-            rows: Vec::new(),
-            end: 0,
-            message_ids: HashSet::new(),
-        };
-        let mut report = LoadReport::default();
-        let mut offset = 0usize;
-        while offset < bytes.len() {
-            let rest = &bytes[offset..];
-            let Some(newline) = rest.iter().position(|&b| b == b'\n') else {
-                // No newline: the write of this line never finished.
-                break;
-            };
-            let line = &rest[..newline];
-            let len = newline + 1;
-            match serde_json::from_slice::<LineHead>(line) {
-                Ok(head) if log.rows.last().is_none_or(|last| head.seq > last.seq) => {
-                    if head.item.kind == "user_message"
-                        && let Some(id) = head.item.message_id
-                    {
-                        log.message_ids.insert(id);
-                    }
-                    log.rows.push(RowIndex {
-                        seq: head.seq,
-                        offset: offset as u64,
-                        len: u32::try_from(len).unwrap_or(u32::MAX),
-                    });
-                }
-                _ if offset + len == bytes.len() => {
-                    // A complete but unparsable last line is torn too.
-                    break;
-                }
-                _ => report.skipped_lines += 1,
-            }
-            offset += len;
+            index: OnceCell::new(),
         }
-        let good_end = offset as u64;
-        if good_end < bytes.len() as u64 {
-            report.truncated_bytes = bytes.len() as u64 - good_end;
-            file.set_len(good_end)
-                .map_err(|source| StoreError::io(&log.path, source))?;
-            file.sync_data()
-                .map_err(|source| StoreError::io(&log.path, source))?;
-        }
-        // `file` is closed here: an idle agent holds no descriptor.
-        log.end = good_end;
+    }
+
+    /// Opens and indexes an existing log now (a missing one is created
+    /// empty); what [`TimelineLog::index`] does lazily. Tests only: the
+    /// daemon always defers.
+    #[cfg(test)]
+    pub(crate) fn open(dir: &Path, epoch: &str) -> Result<(Self, LoadReport), StoreError> {
+        let log = Self::deferred(dir, epoch);
+        let (index, report) = build_index(&log.path)?;
+        let _ = log.index.set(index);
         Ok((log, report))
+    }
+
+    /// Whether the index was built (tests check that loading is lazy).
+    #[cfg(test)]
+    pub(crate) fn is_indexed(&self) -> bool {
+        self.index.get().is_some()
+    }
+
+    /// The index, built (and the file repaired) on first use.
+    pub(crate) fn index(&self) -> Result<&LogIndex, StoreError> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let (index, report) = build_index(&self.path)?;
+        report.warn(&self.path);
+        Ok(self.index.get_or_init(|| index))
+    }
+
+    fn index_mut(&mut self) -> Result<&mut LogIndex, StoreError> {
+        self.index()?;
+        self.index
+            .get_mut()
+            .ok_or_else(|| StoreError::io(&self.path, std::io::Error::other("index vanished")))
     }
 
     /// The append handle, if one is open (for the flusher's fsync; a log
@@ -207,36 +236,6 @@ impl TimelineLog {
         &self.epoch
     }
 
-    /// Number of rows.
-    pub(crate) fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Sequence number of the row at `index`.
-    pub(crate) fn seq_at(&self, index: usize) -> u64 {
-        self.rows[index].seq
-    }
-
-    /// Index of the first row whose seq is greater than `seq`.
-    pub(crate) fn index_after(&self, seq: u64) -> usize {
-        self.rows.partition_point(|row| row.seq <= seq)
-    }
-
-    /// Index of the first row whose seq is at least `seq`.
-    pub(crate) fn index_at_or_after(&self, seq: u64) -> usize {
-        self.rows.partition_point(|row| row.seq < seq)
-    }
-
-    /// The seq the next row gets.
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.rows.last().map_or(1, |row| row.seq + 1)
-    }
-
-    /// Whether a user message with this client id was already stored.
-    pub(crate) fn has_message_id(&self, id: &str) -> bool {
-        self.message_ids.contains(id)
-    }
-
     /// Appends one row with a single write and returns it. On a failed
     /// write the file is cut back so no partial line can corrupt the next.
     pub(crate) fn append(
@@ -244,8 +243,12 @@ impl TimelineLog {
         timestamp: String,
         item: TimelineItem,
     ) -> Result<LogLine, StoreError> {
+        let (seq, end) = {
+            let index = self.index_mut()?;
+            (index.next_seq(), index.end)
+        };
         let line = LogLine {
-            seq: self.next_seq(),
+            seq,
             epoch: self.epoch.clone(),
             timestamp,
             item,
@@ -257,35 +260,37 @@ impl TimelineLog {
         bytes.push(b'\n');
         let file = self.append_handle()?;
         if let Err(source) = (&*file).write_all(&bytes) {
-            if let Err(err) = file.set_len(self.end) {
+            if let Err(err) = file.set_len(end) {
                 tracing::error!(path = %self.path.display(), %err, "cannot cut back a failed timeline write");
             }
             return Err(StoreError::io(&self.path, source));
         }
+        let index = self.index_mut()?;
         if let TimelineItem::UserMessage {
             message_id: Some(id),
             ..
         } = &line.item
         {
-            self.message_ids.insert(id.clone());
+            index.message_ids.insert(id.clone());
         }
-        self.rows.push(RowIndex {
+        index.rows.push(RowIndex {
             seq: line.seq,
-            offset: self.end,
+            offset: end,
             len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
         });
-        self.end += bytes.len() as u64;
+        index.end += bytes.len() as u64;
         Ok(line)
     }
 
     /// Reads the rows with indexes `start..end` (one `pread`).
     pub(crate) fn read(&self, start: usize, end: usize) -> Result<Vec<LogLine>, StoreError> {
-        let end = end.min(self.rows.len());
+        let rows = &self.index()?.rows;
+        let end = end.min(rows.len());
         if start >= end {
             return Ok(Vec::new());
         }
-        let first = self.rows[start];
-        let last = self.rows[end - 1];
+        let first = rows[start];
+        let last = rows[end - 1];
         let span = (last.offset + u64::from(last.len) - first.offset) as usize;
         let mut bytes = vec![0u8; span];
         let mut read = |file: &File| file.read_exact_at(&mut bytes, first.offset);
@@ -295,7 +300,7 @@ impl TimelineLog {
         }
         .map_err(|source| StoreError::io(&self.path, source))?;
         let mut lines = Vec::with_capacity(end - start);
-        for row in &self.rows[start..end] {
+        for row in &rows[start..end] {
             let from = (row.offset - first.offset) as usize;
             let to = from + row.len as usize - 1;
             match serde_json::from_slice::<LogLine>(&bytes[from..to]) {
@@ -309,6 +314,75 @@ impl TimelineLog {
         }
         Ok(lines)
     }
+}
+
+impl LoadReport {
+    /// Logs what indexing repaired or skipped.
+    pub(crate) fn warn(&self, path: &Path) {
+        if self.truncated_bytes > 0 {
+            tracing::warn!(path = %path.display(), bytes = self.truncated_bytes, "truncated a torn last timeline line");
+        }
+        if self.skipped_lines > 0 {
+            tracing::warn!(path = %path.display(), lines = self.skipped_lines, "skipped unreadable timeline lines");
+        }
+    }
+}
+
+/// Reads and indexes the log at `path` (a missing one is created empty).
+/// A torn last line (no newline, or not JSON) is truncated away.
+fn build_index(path: &Path) -> Result<(LogIndex, LoadReport), StoreError> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|source| StoreError::io(path, source))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|source| StoreError::io(path, source))?;
+    let mut index = LogIndex::default();
+    let mut report = LoadReport::default();
+    let mut offset = 0usize;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let Some(newline) = rest.iter().position(|&b| b == b'\n') else {
+            // No newline: the write of this line never finished.
+            break;
+        };
+        let line = &rest[..newline];
+        let len = newline + 1;
+        match serde_json::from_slice::<LineHead>(line) {
+            Ok(head) if index.rows.last().is_none_or(|last| head.seq > last.seq) => {
+                if head.item.kind == "user_message"
+                    && let Some(id) = head.item.message_id
+                {
+                    index.message_ids.insert(id);
+                }
+                index.rows.push(RowIndex {
+                    seq: head.seq,
+                    offset: offset as u64,
+                    len: u32::try_from(len).unwrap_or(u32::MAX),
+                });
+            }
+            _ if offset + len == bytes.len() => {
+                // A complete but unparsable last line is torn too.
+                break;
+            }
+            _ => report.skipped_lines += 1,
+        }
+        offset += len;
+    }
+    let good_end = offset as u64;
+    if good_end < bytes.len() as u64 {
+        report.truncated_bytes = bytes.len() as u64 - good_end;
+        file.set_len(good_end)
+            .map_err(|source| StoreError::io(path, source))?;
+        file.sync_data()
+            .map_err(|source| StoreError::io(path, source))?;
+    }
+    // `file` is closed here: an idle agent holds no descriptor.
+    index.end = good_end;
+    Ok((index, report))
 }
 
 #[cfg(test)]
@@ -354,8 +428,8 @@ mod tests {
         drop(log);
         let (log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen");
         assert_eq!(report, LoadReport::default());
-        assert_eq!(log.len(), 5);
-        assert_eq!(log.next_seq(), 6);
+        assert_eq!(log.index().expect("index").len(), 5);
+        assert_eq!(log.index().expect("index").next_seq(), 6);
     }
 
     #[test]
@@ -382,8 +456,8 @@ mod tests {
         let (mut log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen");
         assert_eq!(report.truncated_bytes, torn.len() as u64);
         assert_eq!(std::fs::metadata(&path).expect("meta").len(), good);
-        assert_eq!(log.len(), 2);
-        assert!(log.has_message_id("m1"));
+        assert_eq!(log.index().expect("index").len(), 2);
+        assert!(log.index().expect("index").has_message_id("m1"));
         assert_eq!(log.append("t".into(), text("c")).expect("append").seq, 3);
         let (log, report) = TimelineLog::open(dir.path(), "ep").expect("reopen again");
         assert_eq!(report, LoadReport::default());
@@ -407,8 +481,8 @@ mod tests {
         let (log, report) = TimelineLog::open(dir.path(), "ep").expect("open");
         assert_eq!(report.skipped_lines, 1);
         assert_eq!(report.truncated_bytes, "{garbage\n".len() as u64);
-        assert_eq!(log.len(), 2);
-        assert_eq!(log.seq_at(1), 2);
+        assert_eq!(log.index().expect("index").len(), 2);
+        assert_eq!(log.index().expect("index").seq_at(1), 2);
     }
 
     #[test]
@@ -418,9 +492,9 @@ mod tests {
         for _ in 0..10 {
             log.append("t".into(), text("x")).expect("append");
         }
-        assert_eq!(log.index_after(0), 0);
-        assert_eq!(log.index_after(3), 3);
-        assert_eq!(log.index_at_or_after(3), 2);
-        assert_eq!(log.index_after(99), 10);
+        assert_eq!(log.index().expect("index").index_after(0), 0);
+        assert_eq!(log.index().expect("index").index_after(3), 3);
+        assert_eq!(log.index().expect("index").index_at_or_after(3), 2);
+        assert_eq!(log.index().expect("index").index_after(99), 10);
     }
 }

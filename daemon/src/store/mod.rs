@@ -9,6 +9,12 @@
 //! leaves behind: a torn last timeline line is cut off, an agent that was
 //! `running` becomes `error` ("daemon restarted mid-turn") and its pending
 //! permissions expire, because the turn that asked for them is gone.
+//!
+//! Why loading reads only the records: which agents need a repair is in
+//! the record (its `status` and `pendingPermissions`), and only a `running`
+//! one needs a timeline row (the lost-turn note). Every other log is
+//! indexed, and a torn last line cut, the first time it is used (see
+//! `log::TimelineLog`), so start-up time does not grow with timeline size.
 
 mod flusher;
 pub(crate) mod log;
@@ -95,10 +101,12 @@ impl Store {
             std::fs::read_dir(&store.root).map_err(|source| StoreError::io(&store.root, source))?;
         for entry in entries {
             let entry = entry.map_err(|source| StoreError::io(&store.root, source))?;
-            let dir = entry.path();
-            if !dir.is_dir() {
+            // `file_type` comes from the directory entry: no stat per agent.
+            let is_dir = entry.file_type().map(|kind| kind.is_dir()).unwrap_or(false);
+            if !is_dir {
                 continue;
             }
+            let dir = entry.path();
             match load_agent(&dir) {
                 Ok(Some(agent)) => agents.push(agent),
                 Ok(None) => {}
@@ -229,13 +237,10 @@ fn load_agent(dir: &Path) -> Result<Option<LoadedAgent>, StoreError> {
             path: path.clone(),
             message: format!("not an agent record: {err}"),
         })?;
-    let (mut log, report) = TimelineLog::open(dir, &record.epoch)?;
-    if report.truncated_bytes > 0 {
-        tracing::warn!(agent = %record.id, bytes = report.truncated_bytes, "truncated a torn last timeline line");
-    }
-    if report.skipped_lines > 0 {
-        tracing::warn!(agent = %record.id, lines = report.skipped_lines, "skipped unreadable timeline lines");
-    }
+    // The timeline is not read here (see `TimelineLog`): only an agent the
+    // crash caught mid-turn needs a row now, and `append` indexes (and
+    // repairs) its log on the way.
+    let mut log = TimelineLog::deferred(dir, &record.epoch);
     let repaired = repair(&mut record, &mut log);
     Ok(Some(LoadedAgent {
         record,
@@ -343,7 +348,7 @@ mod tests {
         let (_store, loaded) = Store::open(home.path()).expect("reopen");
         assert_eq!(loaded.len(), 1);
         assert_eq!(loaded[0].record.title.as_deref(), Some("renamed"));
-        assert_eq!(loaded[0].log.len(), 1);
+        assert_eq!(loaded[0].log.index().expect("index").len(), 1);
         assert!(!loaded[0].repaired);
     }
 
@@ -387,5 +392,59 @@ mod tests {
         drop(store);
         let (_store, loaded) = Store::open(home.path()).expect("third open");
         assert!(!loaded[0].repaired, "the repair was persisted");
+    }
+
+    #[tokio::test]
+    async fn loading_reads_no_timeline_and_first_use_repairs_a_torn_line() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let (store, _) = Store::open(home.path()).expect("open");
+        let mut log = store.create(&record("idle")).await.expect("create");
+        for text in ["a", "b"] {
+            log.append(
+                iso_now(),
+                TimelineItem::AssistantMessage { text: text.into() },
+            )
+            .expect("append");
+        }
+        store.sync().await.expect("sync");
+        drop(store);
+        let path = home
+            .path()
+            .join(AGENTS_DIR)
+            .join("idle")
+            .join(log::LOG_FILE);
+        let good = std::fs::metadata(&path).expect("meta").len();
+        let mut torn = std::fs::read(&path).expect("read");
+        torn.extend_from_slice(br#"{"seq":3,"epoch":"ep","tim"#);
+        std::fs::write(&path, &torn).expect("tear");
+
+        let (_store, mut loaded) = Store::open(home.path()).expect("reopen");
+        let agent = &mut loaded[0];
+        assert!(!agent.repaired);
+        assert!(
+            !agent.log.is_indexed(),
+            "loading an idle agent reads no log"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").len(),
+            torn.len() as u64,
+            "nothing touched the log yet"
+        );
+        assert_eq!(agent.log.index().expect("index").len(), 2);
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").len(),
+            good,
+            "torn line cut"
+        );
+        let line = agent
+            .log
+            .append(
+                iso_now(),
+                TimelineItem::AssistantMessage { text: "c".into() },
+            )
+            .expect("append");
+        assert_eq!(line.seq, 3);
+        let rows = agent.log.read(0, 10).expect("read");
+        assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
     }
 }

@@ -1,0 +1,277 @@
+//! Through the real binary: the `initializing` status while a provider
+//! session opens (create with a prompt, import, resume after a restart),
+//! as Paseo reports it; and what the lazy timeline index must keep after a
+//! restart (a torn line in an idle agent's log is cut on first use, repeated
+//! `messageId`s are still recognised).
+
+mod agent_support;
+mod support;
+
+use std::io::Write;
+
+use agent_support::*;
+use serde_json::{Value, json};
+use support::*;
+
+/// Subscribes to every agent (`agent_update` pushes) and returns the page.
+async fn subscribe(client: &mut Client, request_id: &str) -> Value {
+    let answer = client
+        .request(
+            json!({"type": "fetch_agents_request", "requestId": request_id,
+                        "subscribe": {"subscriptionId": "sub"}}),
+        )
+        .await;
+    assert_eq!(answer["type"], "fetch_agents_response", "{answer}");
+    answer
+}
+
+/// The statuses of `agent_update` upserts of `agent` received so far, in
+/// order (duplicates kept).
+fn upsert_statuses(client: &Client, agent: &str) -> Vec<String> {
+    client
+        .log
+        .iter()
+        .filter(|m| {
+            m["type"] == "agent_update"
+                && m["payload"]["kind"] == "upsert"
+                && m["payload"]["agent"]["id"] == agent
+        })
+        .filter_map(|m| m["payload"]["agent"]["status"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Position of the first `agent_update` upsert of `agent` with `status`.
+fn upsert_position(client: &Client, agent: &str, status: &str) -> Option<usize> {
+    client.position(|m| {
+        m["type"] == "agent_update"
+            && m["payload"]["kind"] == "upsert"
+            && m["payload"]["agent"]["id"] == agent
+            && m["payload"]["agent"]["status"] == status
+    })
+}
+
+#[tokio::test]
+async fn sessions_being_opened_are_reported_as_initializing() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-init").await;
+    subscribe(&mut client, "sub").await;
+
+    // No prompt: no session opens, so the agent is idle from the start.
+    let lazy = create_agent(&mut client, "c0", cwd.path(), None).await;
+    let lazy_id = lazy["agentId"].as_str().expect("id").to_owned();
+    client
+        .wait(|m| m["type"] == "agent_update" && m["payload"]["agent"]["id"] == lazy_id.as_str())
+        .await;
+    assert_eq!(upsert_statuses(&client, &lazy_id), ["idle"]);
+
+    // An initial prompt opens the session at once: initializing, then the
+    // turn runs (the answer comes after it started).
+    let created = create_agent(&mut client, "c", cwd.path(), Some("hello")).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    assert_eq!(created["agent"]["status"], "running", "{created}");
+    let statuses = upsert_statuses(&client, &id);
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("initializing"),
+        "first listed as initializing: {statuses:?}"
+    );
+    let initializing = upsert_position(&client, &id, "initializing").expect("initializing");
+    let running = upsert_position(&client, &id, "running").expect("running upsert");
+    let thread = client
+        .position(|m| {
+            m["type"] == "agent_stream"
+                && m["payload"]["agentId"] == id.as_str()
+                && m["payload"]["event"]["type"] == "thread_started"
+        })
+        .expect("thread_started before agent_created");
+    assert!(initializing < thread && thread < running, "{statuses:?}");
+    assert_eq!(
+        wait_for_finish(&mut client, &id, "w").await["status"],
+        "idle"
+    );
+    let session_id = snapshot(&mut client, &id, "f").await["persistence"]["sessionId"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+
+    // Import: listed as initializing while the session loads, idle after.
+    client
+        .request(json!({"type": "delete_agent_request", "requestId": "d", "agentId": id}))
+        .await;
+    let imported = client
+        .request(
+            json!({"type": "import_agent_request", "requestId": "i", "provider": "test",
+                        "sessionId": session_id, "cwd": cwd.path()}),
+        )
+        .await;
+    assert_eq!(imported["payload"]["status"], "agent_resumed", "{imported}");
+    assert_eq!(imported["payload"]["agent"]["status"], "idle");
+    let imported_id = imported["payload"]["agentId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let statuses = upsert_statuses(&client, &imported_id);
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("initializing"),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last().map(String::as_str), Some("idle"));
+    let answered = client
+        .position(|m| m["payload"]["requestId"] == "i")
+        .expect("answer");
+    assert!(upsert_position(&client, &imported_id, "idle").expect("idle") < answered);
+
+    // A failed import is listed while it loads, then removed.
+    let failed = client
+        .request(
+            json!({"type": "import_agent_request", "requestId": "i2", "provider": "test",
+                        "sessionId": "no-such-session", "cwd": cwd.path()}),
+        )
+        .await;
+    assert_eq!(
+        failed["payload"]["status"], "agent_create_failed",
+        "{failed}"
+    );
+    let ghost = client
+        .log
+        .iter()
+        .find(|m| {
+            m["type"] == "agent_update"
+                && m["payload"]["agent"]["persistence"]["sessionId"] == "no-such-session"
+        })
+        .map(|m| m["payload"]["agent"]["id"].clone())
+        .expect("the failed import was listed");
+    assert!(
+        client
+            .position(|m| m["type"] == "agent_update"
+                && m["payload"]["kind"] == "remove"
+                && m["payload"]["agentId"] == ghost)
+            .is_some(),
+        "and removed"
+    );
+    let listed = client
+        .request(json!({"type": "fetch_agents_request", "requestId": "l"}))
+        .await;
+    let ids: Vec<&str> = listed["payload"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["agent"]["id"].as_str())
+        .collect();
+    assert!(!ids.contains(&ghost.as_str().expect("id")), "{ids:?}");
+
+    // Resume after a restart: the stored session is loaded again, and
+    // the agent is initializing meanwhile.
+    daemon.send_sigterm();
+    assert!(daemon.wait_exit().success());
+    drop(client);
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-init-2").await;
+    subscribe(&mut client, "sub").await;
+    let resumed = client
+        .request(json!({"type": "resume_agent_request", "requestId": "r",
+                        "handle": {"provider": "test", "sessionId": session_id}}))
+        .await;
+    assert_eq!(resumed["payload"]["status"], "agent_resumed", "{resumed}");
+    assert_eq!(resumed["payload"]["agentId"], imported_id.as_str());
+    assert_eq!(resumed["payload"]["agent"]["status"], "idle");
+    assert_eq!(
+        upsert_statuses(&client, &imported_id),
+        ["initializing", "idle"]
+    );
+    drop(daemon);
+}
+
+async fn snapshot(client: &mut Client, id: &str, request_id: &str) -> Value {
+    client
+        .request(json!({"type": "fetch_agent_request", "requestId": request_id, "agentId": id}))
+        .await["payload"]["agent"]
+        .clone()
+}
+
+#[tokio::test]
+async fn an_idle_agents_log_is_repaired_and_its_message_ids_known_after_a_restart() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-lazy").await;
+    let created = create_agent(&mut client, "c", cwd.path(), None).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    let sent = client
+        .request(
+            json!({"type": "send_agent_message_request", "requestId": "s", "agentId": id,
+                        "text": "hello", "messageId": "m-1"}),
+        )
+        .await;
+    assert_eq!(sent["payload"]["accepted"], true, "{sent}");
+    assert_eq!(
+        wait_for_finish(&mut client, &id, "w").await["status"],
+        "idle"
+    );
+    let before = all_rows(&mut client, &id, "t").await;
+    daemon.send_sigterm();
+    assert!(daemon.wait_exit().success());
+    drop(client);
+
+    // A line cut short (power loss) in a log whose record says idle.
+    let log_path = home.path().join("agents").join(&id).join("timeline.jsonl");
+    let good = std::fs::read(&log_path).expect("log");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .expect("log");
+    file.write_all(br#"{"seq":999,"epoch":"x","item":{"type":"assist"#)
+        .expect("tear");
+    drop(file);
+
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-lazy").await;
+    let agent = snapshot(&mut client, &id, "f").await;
+    assert_eq!(agent["status"], "idle");
+    assert_eq!(all_rows(&mut client, &id, "t").await, before);
+    assert_eq!(
+        std::fs::read(&log_path).expect("log"),
+        good,
+        "torn line cut"
+    );
+
+    // The repeated id is acknowledged and not run again; a new one runs and
+    // its rows continue the seq numbers.
+    let again = client
+        .request(
+            json!({"type": "send_agent_message_request", "requestId": "s2", "agentId": id,
+                        "text": "hello", "messageId": "m-1"}),
+        )
+        .await;
+    assert_eq!(again["payload"]["accepted"], true, "{again}");
+    let next = client
+        .request(
+            json!({"type": "send_agent_message_request", "requestId": "s3", "agentId": id,
+                        "text": "and again", "messageId": "m-2"}),
+        )
+        .await;
+    assert_eq!(next["payload"]["accepted"], true, "{next}");
+    assert_eq!(
+        wait_for_finish(&mut client, &id, "w2").await["status"],
+        "idle"
+    );
+    let rows = all_rows(&mut client, &id, "t2").await;
+    let users: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["item"]["type"] == "user_message")
+        .map(|r| &r["item"]["messageId"])
+        .collect();
+    assert_eq!(users, [&json!("m-1"), &json!("m-2")]);
+    assert_eq!(
+        rows.iter()
+            .filter_map(|r| r["seqStart"].as_u64())
+            .collect::<Vec<_>>(),
+        (1..=rows.len() as u64).collect::<Vec<_>>()
+    );
+    drop(daemon);
+}
