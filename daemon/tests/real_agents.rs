@@ -601,7 +601,12 @@ per_agent!(
 );
 per_agent!(Codex, codex, wants = "OPENAI_API_KEY", mode = "full-access");
 per_agent!(Gemini, gemini, wants = "GEMINI_API_KEY", mode = "autoEdit");
-per_agent!(OpenCode, opencode, wants = "opencode", mode = "plan");
+per_agent!(
+    OpenCode,
+    opencode,
+    wants = "opencode auth login",
+    mode = "plan"
+);
 
 #[tokio::test]
 #[ignore = "real-agent tier: scripts/test.sh (needs PASEO_AGENTS_DIR)"]

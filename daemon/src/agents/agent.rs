@@ -47,6 +47,9 @@ pub(crate) struct Turn {
     pub id: u64,
     /// The task awaiting the provider's prompt.
     pub task: AbortHandle,
+    /// `Core::last_activity` when the turn started: unchanged at the end
+    /// means the agent sent nothing during the turn.
+    pub started: Instant,
 }
 
 /// The mutable state of one agent.

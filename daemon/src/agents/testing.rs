@@ -603,7 +603,25 @@ mod tests {
             settled
                 .error
                 .as_deref()
-                .is_some_and(|e| e.contains("did not finish within")),
+                .is_some_and(|e| e.contains("did not finish within")
+                    && e.contains("Scripted sent nothing during the turn")),
+            "a silent agent's timeout says why it may be silent: {settled:?}"
+        );
+
+        // An agent that streams until the timeout is not called silent.
+        h.manager
+            .send_message(&agent, "SLOW".into(), None)
+            .await
+            .expect("accepted");
+        let settled = h
+            .manager
+            .wait_for_finish(&agent, Some(Duration::from_secs(5)))
+            .await;
+        assert_eq!(settled.status, WaitForFinishStatus::Error);
+        assert!(
+            settled.error.as_deref().is_some_and(
+                |e| e.contains("did not finish within") && !e.contains("sent nothing")
+            ),
             "{settled:?}"
         );
     }

@@ -396,6 +396,7 @@ impl AgentManager {
         core.turn = Some(Turn {
             id: turn_id,
             task: task.abort_handle(),
+            started: core.last_activity,
         });
         Ok(())
     }
@@ -406,7 +407,10 @@ impl AgentManager {
         if self.is_stopping() || core.deleted || core.turn.as_ref().map(|t| t.id) != Some(turn_id) {
             return;
         }
-        core.turn = None;
+        let silent = core
+            .turn
+            .take()
+            .is_some_and(|turn| core.last_activity == turn.started);
         self.expire_permissions(agent, &mut core);
         let provider = core.record.provider.clone();
         match outcome {
@@ -429,10 +433,13 @@ impl AgentManager {
             }
             TurnOutcome::Failed(error) => self.fail(agent, &mut core, error),
             TurnOutcome::TimedOut => {
-                let error = format!(
+                let mut error = format!(
                     "The turn did not finish within {} and was stopped.",
                     human(self.settings.prompt_timeout)
                 );
+                if silent {
+                    error.push_str(&self.silence_hint(&core.record.provider));
+                }
                 self.fail(agent, &mut core, error);
             }
         }
@@ -440,6 +447,23 @@ impl AgentManager {
         self.touch(agent, &mut core);
         // Idle now: give the timeline's descriptor back (see TimelineLog).
         core.log.release();
+    }
+
+    /// Why an agent may say nothing for a whole turn, and what to do.
+    fn silence_hint(&self, provider_id: &str) -> String {
+        let provider = self.providers.provider(provider_id);
+        let label = provider
+            .as_ref()
+            .map(|p| p.info().label)
+            .unwrap_or_else(|| provider_id.to_owned());
+        let mut hint = format!(
+            " {label} sent nothing during the turn: it may be unable to reach its model API (check the network) or be missing credentials."
+        );
+        if let Some(auth) = provider.and_then(|p| p.auth_hint()) {
+            hint.push(' ');
+            hint.push_str(&auth);
+        }
+        hint
     }
 
     /// Marks the agent failed: `error` status, an `error` row, `turn_failed`

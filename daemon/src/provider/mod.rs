@@ -175,6 +175,13 @@ pub trait Provider: Send + Sync + 'static {
         &self,
         request: OpenSession,
     ) -> BoxFuture<'static, Result<OpenedSession, ProviderError>>;
+    /// What to do when the agent wants credentials (env var or login), for
+    /// messages about turns that failed without a word from the agent:
+    /// agents without network or credentials often retry silently for
+    /// ever (opencode, gemini; ACP notes §5.3).
+    fn auth_hint(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One live provider session. Methods take `&self` and return `'static`

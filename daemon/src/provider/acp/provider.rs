@@ -147,6 +147,10 @@ impl Provider for AcpProvider {
     ) -> BoxFuture<'static, Result<OpenedSession, ProviderError>> {
         Box::pin(open(self.shared.clone(), request))
     }
+
+    fn auth_hint(&self) -> Option<String> {
+        self.shared.config.auth_hint.clone()
+    }
 }
 
 async fn open(shared: Arc<Shared>, request: OpenSession) -> Result<OpenedSession, ProviderError> {
