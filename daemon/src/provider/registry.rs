@@ -326,6 +326,27 @@ fn entry_config(entry: ConfigEntry, base: &Path) -> Result<AcpProviderConfig, St
     } else {
         program.clone()
     };
+    // An entry for a built-in id moves that agent (another install, extra
+    // env) and keeps what we know of it: label, modes, login hint, its own
+    // env (gemini's no-relaunch) and the codex native-binary lookup.
+    if let Some(mut config) = builtin_configs().into_iter().find(|b| b.info.id == id) {
+        config.launch.program = program;
+        config.launch.args = args.to_vec();
+        config.launch.env.extend(entry.env);
+        if let Some(label) = entry.label {
+            config.info.label = label;
+        }
+        if entry.description.is_some() {
+            config.info.description = entry.description;
+        }
+        if entry.default_mode_id.is_some() {
+            config.info.default_mode_id = entry.default_mode_id;
+        }
+        if entry.auth_hint.is_some() {
+            config.auth_hint = entry.auth_hint;
+        }
+        return Ok(config);
+    }
     let mut launch = Launch::new(&program, &[]);
     launch.args = args.to_vec();
     launch.env = entry.env.into_iter().collect();
@@ -388,7 +409,16 @@ mod tests {
         assert_eq!(mine.info().label, "Mine");
         assert_eq!(mine.availability(), Availability::Available);
         let claude = registry.get("claude").expect("claude");
-        assert_eq!(claude.info().label, "claude");
+        assert_eq!(claude.info().label, "Claude", "a built-in keeps its label");
+        assert!(
+            claude.info().modes.iter().any(|m| m.id == "acceptEdits"),
+            "and its modes"
+        );
+        assert!(
+            claude
+                .auth_hint()
+                .is_some_and(|h| h.contains("ANTHROPIC_API_KEY"))
+        );
         let Availability::Unavailable { reason } = claude.availability() else {
             panic!("no such file");
         };
