@@ -631,3 +631,62 @@ async fn claude_tool_call_rejected_does_not_run() {
 async fn claude_crash_mid_turn_then_resume() {
     claude_crash_mid_turn().await;
 }
+
+/// Fast tier (no agents needed): with none of the four installed, each is
+/// listed as unavailable with the reason, and creating one fails at once
+/// with that reason and `provider_unavailable`.
+#[tokio::test]
+async fn missing_agents_are_listed_unavailable_and_refused_clearly() {
+    let home = tempfile::tempdir().expect("home");
+    let empty = tempfile::tempdir().expect("empty PATH dir");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut cmd = support::daemon_command(home.path(), &["--listen", "127.0.0.1:0"]);
+    cmd.env("PATH", empty.path());
+    let daemon = support::DaemonProcess::spawn_with(cmd);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-missing").await;
+    let answer = client
+        .request(json!({"type": "list_available_providers_request", "requestId": "p"}))
+        .await;
+    let providers = answer["payload"]["providers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (id, program) in [
+        ("claude", "claude-agent-acp"),
+        ("codex", "codex-acp"),
+        ("gemini", "gemini"),
+        ("opencode", "opencode"),
+    ] {
+        let entry = providers
+            .iter()
+            .find(|p| p["provider"] == id)
+            .unwrap_or_else(|| panic!("{id} listed: {answer}"));
+        assert_eq!(entry["available"], false, "{entry}");
+        assert_eq!(
+            entry["error"],
+            format!("`{program}` not found on PATH").as_str(),
+            "{entry}"
+        );
+        let failed = client
+            .request(
+                json!({"type": "create_agent_request", "requestId": format!("c-{id}"),
+                            "config": {"provider": id, "cwd": cwd.path()}, "labels": {},
+                            "initialPrompt": "hi"}),
+            )
+            .await;
+        assert_eq!(
+            failed["payload"]["status"], "agent_create_failed",
+            "{failed}"
+        );
+        assert_eq!(
+            failed["payload"]["errorCode"], "provider_unavailable",
+            "{failed}"
+        );
+        assert!(
+            failed["payload"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains(&format!("`{program}` not found on PATH"))),
+            "{failed}"
+        );
+    }
+}
