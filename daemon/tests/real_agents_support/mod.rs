@@ -171,7 +171,13 @@ pub fn agents_dir() -> PathBuf {
 impl Rig {
     /// A scratch home for `agent`, with its LLM traffic going to `mode`.
     pub fn new(agent: Agent, mode: Llm) -> Self {
-        let root = tempfile::tempdir().expect("rig root");
+        let mut root = tempfile::tempdir().expect("rig root");
+        // PASEO_KEEP_RIG=1 keeps the scratch machine (agent logs, sessions)
+        // for a post-mortem; its path is printed.
+        if std::env::var_os("PASEO_KEEP_RIG").is_some() {
+            root.disable_cleanup(true);
+            eprintln!("rig for {}: {}", agent.provider(), root.path().display());
+        }
         for dir in [
             "home",
             "paseo",
