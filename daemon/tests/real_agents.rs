@@ -82,13 +82,22 @@ async fn turn_end(client: &mut Client, agent: &str) -> Value {
         .clone()
 }
 
-/// Sends a message to `agent` and checks it was accepted.
+/// Sends a message to `agent` and checks it was accepted. The daemon
+/// answers once the agent's session is live, which for a stopped agent
+/// includes starting its process (opencode: up to half a minute under
+/// load), hence the long deadline.
 async fn send(client: &mut Client, agent: &str, request_id: &str, text: &str) {
-    let answer = client
-        .request(
+    client
+        .send(
             json!({"type": "send_agent_message_request", "requestId": request_id,
-                        "agentId": agent, "text": text, "messageId": format!("m-{request_id}")}),
+                     "agentId": agent, "text": text, "messageId": format!("m-{request_id}")}),
         )
+        .await;
+    let id = request_id.to_owned();
+    let answer = client
+        .wait_within(TURN_DEADLINE, move |m| {
+            m["payload"]["requestId"] == id.as_str()
+        })
         .await;
     assert_eq!(answer["payload"]["accepted"], true, "{answer}");
 }
