@@ -462,3 +462,7 @@ fn timeline_message(id: &str, agent_id: &str, step: Step) -> Option<ServerMessag
         }),
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
