@@ -63,6 +63,10 @@ impl Actor {
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
         self.start_sync();
+        // Send the sync requests now, not after the first frame or tick.
+        if let Err(failure) = self.flush(&mut sink).await {
+            return SessionEnd::Failed(failure);
+        }
         loop {
             let result = tokio::select! {
                 frame = stream.next() => match frame {

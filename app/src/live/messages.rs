@@ -5,6 +5,26 @@
 //! *profile id* it is about, so the browser never has to know how the server
 //! reached the daemon. Unknown types decode to `Unknown` on both sides, so
 //! either end can be upgraded first.
+//!
+//! Shapes inside the `serde_json::Value` fields (kept untyped so the browser
+//! state can evolve without a wire change): `providers` are the daemon's
+//! `ProviderSnapshotEntry` objects (camelCase, as the daemon sends them);
+//! `pending_permissions` are `{agent_id, request}` with `request` a daemon
+//! `PermissionRequest`; `permission.resolved` is `{request_id, resolution}`
+//! with `resolution` the daemon's answer, or `null` when the server only saw
+//! the request disappear from the agent's snapshot.
+//!
+//! `agents_version` (on `snapshot`, `agents_delta` and `providers`) is a
+//! content hash of the agent list and providers *as this tab holds them*
+//! after applying that message. A tab sends back the last one it saw in
+//! `resume`; the server answers with a fresh `snapshot` only when it differs
+//! from the server's current one (0 = unknown, always a snapshot).
+//!
+//! After a reconnect of the channel a tab sends `resume` first and `watch`
+//! second: the server keeps the cursors until `watch` names the profiles'
+//! URLs, then sends `state`, a `snapshot` only if `agents_version` is stale,
+//! and, per timeline cursor, only the items after it. A `resume` after
+//! `watch` is also accepted (the snapshot may then already be on its way).
 
 use std::collections::BTreeMap;
 
@@ -94,7 +114,14 @@ pub enum BrowserMessage {
 pub struct LiveTimelineItem {
     pub seq_start: u64,
     pub seq_end: u64,
+    /// The daemon's `TimelineItem` (camelCase, as the daemon sends it).
     pub item: serde_json::Value,
+    /// Provider that produced the row (e.g. `test`, `claude`).
+    #[serde(default)]
+    pub provider: String,
+    /// When the daemon recorded the row (ISO-8601).
+    #[serde(default)]
+    pub timestamp: String,
 }
 
 /// Server → browser.
@@ -122,12 +149,24 @@ pub enum ServerMessage {
         providers: Vec<serde_json::Value>,
         #[serde(default)]
         pending_permissions: Vec<serde_json::Value>,
+        /// See the module doc; echo it in `resume`.
+        #[serde(default)]
+        agents_version: u64,
     },
     /// Agents that changed or went away.
     AgentsDelta {
         profile_id: String,
         upserts: Vec<AgentSnapshot>,
         removals: Vec<String>,
+        #[serde(default)]
+        agents_version: u64,
+    },
+    /// The daemon's provider list changed (the whole list).
+    Providers {
+        profile_id: String,
+        providers: Vec<serde_json::Value>,
+        #[serde(default)]
+        agents_version: u64,
     },
     /// New timeline items, in seq order.
     TimelineDelta {
@@ -142,6 +181,9 @@ pub enum ServerMessage {
         agent_id: String,
         epoch: String,
         items: Vec<LiveTimelineItem>,
+        /// The daemon holds rows before the first item.
+        #[serde(default)]
+        has_older: bool,
     },
     /// A permission request appeared or was resolved.
     Permission {
@@ -151,6 +193,15 @@ pub enum ServerMessage {
         request: Option<serde_json::Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolved: Option<serde_json::Value>,
+    },
+    /// The server could not act on a browser message (unreadable, or about
+    /// a profile the tab did not `watch`); the channel stays open.
+    Error {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_id: Option<String>,
     },
     #[serde(other)]
     Unknown,
@@ -176,6 +227,47 @@ mod tests {
         assert!(json["profiles"][0].get("password").is_none());
         let back: BrowserMessage = serde_json::from_value(json).expect("decodes");
         assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn timeline_items_and_versions_default_when_absent() {
+        let msg: ServerMessage = serde_json::from_str(
+            r#"{"type":"timeline_reset","profile_id":"p","agent_id":"a","epoch":"e",
+                "items":[{"seq_start":1,"seq_end":1,"item":{"type":"user_message"}}]}"#,
+        )
+        .expect("decodes");
+        let ServerMessage::TimelineReset {
+            items, has_older, ..
+        } = msg
+        else {
+            panic!("timeline_reset expected");
+        };
+        assert!(!has_older);
+        assert_eq!(items[0].timestamp, "");
+        let msg: ServerMessage = serde_json::from_str(
+            r#"{"type":"agents_delta","profile_id":"p","upserts":[],"removals":["a"]}"#,
+        )
+        .expect("decodes");
+        assert!(matches!(
+            msg,
+            ServerMessage::AgentsDelta {
+                agents_version: 0,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn errors_name_what_they_are_about() {
+        let msg = ServerMessage::Error {
+            message: "not watched".into(),
+            profile_id: Some("p".into()),
+            agent_id: None,
+        };
+        let json = serde_json::to_value(&msg).expect("encodes");
+        assert_eq!(json["type"], "error");
+        assert_eq!(json["profile_id"], "p");
+        assert!(json.get("agent_id").is_none());
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! The browser live channel: one WebSocket per tab at `/live`.
+//!
+//! The socket task owns a [`session::Session`]: the hub watches of the
+//! profiles its tab sent in `watch` (dropping them when the tab goes away
+//! lets the hub close idle daemon connections after its grace period), the
+//! timelines it follows, and what the tab already holds. This module is only
+//! the socket: it reads browser frames and hub events in one `select!` loop,
+//! hands them to the session and writes what the session answers, in order.
+//! When either side ends, the socket is done.
+//!
+//! - `session`: browser messages and hub events → server messages.
+//! - `agents`: the tab's copy of one daemon's agents, providers and pending
+//!   permissions (de-duplication and `agents_version`).
+//! - `stream`: one followed timeline's position (never a seq range twice).
+//! - `convert`: hub types → wire messages.
+
+mod agents;
+mod convert;
+mod session;
+mod stream;
+
+use app::live::messages::ServerMessage;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+use session::Session;
+
+/// Largest message a tab may send (a `watch` with many profiles is small).
+const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// `GET /live`: upgrades to the live channel (the guard already checked
+/// Host and Origin).
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state))
+}
+
+async fn serve(mut socket: WebSocket, state: AppState) {
+    // Subscribe before the session reads any mirror, so no change between
+    // a read and the first event is missed (duplicates are filtered).
+    let mut events = state.hub.subscribe();
+    let mut session = Session::new(state.hub.clone());
+    loop {
+        let replies = tokio::select! {
+            incoming = socket.recv() => match incoming {
+                None | Some(Ok(Message::Close(_))) => break,
+                Some(Err(err)) => {
+                    tracing::debug!(%err, "live channel read failed");
+                    break;
+                }
+                Some(Ok(Message::Text(text))) => session.on_text(text.as_str()).await,
+                Some(Ok(Message::Binary(_))) => vec![convert::error(
+                    "binary frames are not part of the live channel: send JSON text",
+                    None,
+                    None,
+                )],
+                // Pings are answered by axum; pongs need nothing.
+                Some(Ok(_)) => continue,
+            },
+            event = events.recv() => match event {
+                Ok(event) => session.on_event(&event).await,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "live channel fell behind the hub: resending from the mirror");
+                    session.resync().await
+                }
+                Err(RecvError::Closed) => break,
+            },
+        };
+        for reply in &replies {
+            if send(&mut socket, reply).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), axum::Error> {
+    match serde_json::to_string(message) {
+        Ok(text) => socket.send(Message::Text(text.into())).await,
+        Err(err) => {
+            tracing::error!(%err, "cannot encode live message");
+            Ok(())
+        }
+    }
+}
