@@ -120,6 +120,7 @@ pub(crate) fn spawn(target: ValidTarget, client_id: &str, deps: &ActorDeps) -> D
         pending: PendingRequests::default(),
         internal: HashMap::new(),
         outbox: Vec::new(),
+        unsent: Vec::new(),
     };
     deps.runtime.spawn(async move {
         let _live = live;
@@ -142,6 +143,9 @@ pub(crate) struct Actor {
     pub(crate) internal: HashMap<String, Internal>,
     /// The hub's own requests to send after the current message.
     pub(crate) outbox: Vec<SessionRequest>,
+    /// Followed agents with live rows applied but not yet broadcast
+    /// (see `Actor::send_rows`).
+    pub(crate) unsent: Vec<String>,
 }
 
 impl Actor {
@@ -232,6 +236,8 @@ impl Actor {
     /// The connection ended: keep every mirror (stale beats nothing), void
     /// what was in flight on it.
     fn disconnected(&mut self) {
+        // Rows already in the mirror are broadcast before the state change.
+        self.send_rows();
         self.internal.clear();
         self.outbox.clear();
         let mut view = lock(&self.view);

@@ -46,6 +46,8 @@ impl Actor {
     }
 
     pub(crate) fn on_message(&mut self, message: SessionMessage) -> Result<(), Failure> {
+        // Rows read before this message are broadcast before its effects.
+        self.send_rows();
         if let Some(internal) = reply_request_id(&message).and_then(|id| self.internal.remove(id)) {
             return self.on_internal_reply(internal, message);
         }
@@ -173,13 +175,56 @@ impl Actor {
     }
 
     /// A live timeline row (rows of agents nobody follows are dropped).
-    fn on_row(&mut self, live: LiveRow) {
-        let outcome = lock(&self.view)
+    /// Applied to the mirror at once; broadcast by [`Actor::send_rows`]
+    /// with the other rows of the same read batch.
+    fn on_row(&mut self, live: LiveRow<'_>) {
+        let step = lock(&self.view)
             .timelines
-            .get_mut(&live.agent_id)
-            .map(|timeline| timeline.on_live(&live.epoch, live.row));
-        if let Some(outcome) = outcome {
-            self.timeline_outcome(&live.agent_id, outcome);
+            .get_mut(&*live.agent_id)
+            .map(|timeline| timeline.on_live_deferred(&live.epoch, live.row));
+        let Some(step) = step else {
+            return;
+        };
+        if step.needs_fetch {
+            tracing::info!(daemon = %self.target.key, agent = &*live.agent_id, "timeline hole or new epoch: fetching");
+            self.fetch_timeline(&live.agent_id);
+        }
+        if step.first_unsent {
+            self.unsent.push(live.agent_id.into_owned());
+        }
+    }
+
+    /// Broadcasts the rows applied since the last call: one
+    /// `HubEvent::Timeline` per timeline, its rows in seq order. Called at
+    /// the end of every read batch and before anything else is applied, so
+    /// events keep the socket's order per timeline and relative to every
+    /// other kind of event.
+    pub(crate) fn send_rows(&mut self) {
+        if self.unsent.is_empty() {
+            return;
+        }
+        let mut changes = Vec::with_capacity(self.unsent.len());
+        {
+            let mut view = lock(&self.view);
+            for agent_id in self.unsent.drain(..) {
+                if let Some(change) = view
+                    .timelines
+                    .get_mut(&agent_id)
+                    .and_then(FollowedTimeline::take_unsent)
+                {
+                    changes.push((agent_id, change));
+                }
+            }
+        }
+        for (agent_id, change) in changes {
+            if let TimelineChange::Append { epoch, items } = change {
+                self.emit(HubEvent::Timeline {
+                    key: self.target.key.clone(),
+                    agent_id,
+                    epoch,
+                    items,
+                });
+            }
         }
     }
 

@@ -9,8 +9,8 @@
 //! and the hub's own requests are queued (`outbox`) while a message is being
 //! applied and written right after it.
 
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use protocol::{
     AgentsSubscription, ClientFrame, FetchAgentRequest, FetchAgentTimelineRequest,
     FetchAgentsRequest, GetProvidersSnapshotRequest, PageRequest, SessionPing, SessionRequest,
@@ -19,9 +19,9 @@ use protocol::{
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::actor::{Actor, Command, lock};
 use crate::connect::{self, Failure, Socket, classify_close, classify_ws_error};
@@ -31,6 +31,11 @@ use crate::timeline::{FetchPlan, FollowedTimeline};
 
 /// Largest page Paseo serves.
 const AGENTS_PAGE_LIMIT: u32 = 200;
+
+/// Most frames applied per wake-up of the connection task (all of them
+/// already read; see [`Actor::on_frames`]). Bounded so heartbeats and
+/// commands are not starved by a daemon that never stops streaming.
+const READ_BATCH: usize = 256;
 
 pub(crate) enum SessionEnd {
     Shutdown,
@@ -49,6 +54,7 @@ pub(crate) enum Internal {
 }
 
 pub(crate) type Sink = SplitSink<Socket, Message>;
+pub(crate) type Stream = SplitStream<Socket>;
 
 impl Actor {
     pub(crate) async fn online(
@@ -69,13 +75,7 @@ impl Actor {
         }
         loop {
             let result = tokio::select! {
-                frame = stream.next() => match frame {
-                    None => Err(Failure::offline("the connection was lost")),
-                    Some(Err(err)) => Err(classify_ws_error(err)),
-                    Some(Ok(Message::Text(text))) => self.on_text(&text, &mut heartbeat),
-                    Some(Ok(Message::Close(frame))) => Err(classify_close(frame)),
-                    Some(Ok(_)) => Ok(()),
-                },
+                frame = stream.next() => self.on_frames(frame, &mut stream, &mut heartbeat),
                 _ = ticker.tick() => {
                     self.pending.prune();
                     match heartbeat.on_tick(Instant::now()) {
@@ -107,6 +107,39 @@ impl Actor {
                 return SessionEnd::Failed(failure);
             }
         }
+    }
+
+    /// `first` and every frame already read after it (up to
+    /// [`READ_BATCH`]), without waiting: the rows they carry go out as one
+    /// event per timeline instead of one per row, and the loop's other
+    /// branches are polled once per batch instead of once per frame.
+    fn on_frames(
+        &mut self,
+        first: Option<Result<Message, WsError>>,
+        stream: &mut Stream,
+        heartbeat: &mut Heartbeat,
+    ) -> Result<(), Failure> {
+        let mut frame = first;
+        let mut applied = 0;
+        let result = loop {
+            let result = match frame {
+                None => Err(Failure::offline("the connection was lost")),
+                Some(Err(err)) => Err(classify_ws_error(err)),
+                Some(Ok(Message::Text(text))) => self.on_text(&text, heartbeat),
+                Some(Ok(Message::Close(frame))) => Err(classify_close(frame)),
+                Some(Ok(_)) => Ok(()),
+            };
+            applied += 1;
+            if result.is_err() || applied == READ_BATCH {
+                break result;
+            }
+            match stream.next().now_or_never() {
+                Some(next) => frame = next,
+                None => break result,
+            }
+        };
+        self.send_rows();
+        result
     }
 
     /// Queues what a fresh connection needs: the agent list (subscribing),

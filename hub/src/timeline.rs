@@ -134,6 +134,19 @@ pub(crate) struct FollowedTimeline {
     tail_next: bool,
     sync: Sync,
     capacity: usize,
+    /// Live rows appended to the mirror but not yet broadcast: the actor
+    /// applies every frame at once and sends the rows of one read batch as
+    /// one event per timeline ([`FollowedTimeline::take_unsent`]).
+    unsent: Vec<Arc<TimelineRow>>,
+}
+
+/// What one deferred live row did ([`FollowedTimeline::on_live_deferred`]).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct LiveStep {
+    /// The row is the first unsent one: the timeline has something to send.
+    pub(crate) first_unsent: bool,
+    /// As [`Outcome::needs_fetch`].
+    pub(crate) needs_fetch: bool,
 }
 
 impl FollowedTimeline {
@@ -145,6 +158,7 @@ impl FollowedTimeline {
             tail_next: false,
             sync: Sync::Idle,
             capacity: capacity.max(1),
+            unsent: Vec::new(),
         }
     }
 
@@ -196,27 +210,47 @@ impl FollowedTimeline {
         self.mirror.synced = false;
     }
 
-    /// A live `agent_stream` timeline row.
+    /// A live `agent_stream` timeline row, broadcast at once.
+    #[cfg(test)]
     pub(crate) fn on_live(&mut self, epoch: &str, row: Arc<TimelineRow>) -> Outcome {
+        let step = self.on_live_deferred(epoch, row);
+        Outcome {
+            change: self.take_unsent(),
+            needs_fetch: step.needs_fetch,
+            failed: None,
+        }
+    }
+
+    /// A live `agent_stream` timeline row: applied to the mirror now, kept
+    /// for [`FollowedTimeline::take_unsent`] if appended.
+    pub(crate) fn on_live_deferred(&mut self, epoch: &str, row: Arc<TimelineRow>) -> LiveStep {
         match &mut self.sync {
-            Sync::Idle => Outcome::default(),
+            Sync::Idle => LiveStep::default(),
             Sync::Fetching { buffered, .. } => {
                 buffered.push(LiveRow {
                     epoch: epoch.to_owned(),
                     row,
                 });
-                Outcome::default()
+                LiveStep::default()
             }
             Sync::Live => {
-                let mut appended = Vec::new();
-                let needs_fetch = self.accept(epoch, row, &mut appended);
-                Outcome {
-                    change: self.append_change(appended),
+                let was_empty = self.unsent.is_empty();
+                let mut unsent = std::mem::take(&mut self.unsent);
+                let needs_fetch = self.accept(epoch, row, &mut unsent);
+                self.unsent = unsent;
+                LiveStep {
+                    first_unsent: was_empty && !self.unsent.is_empty(),
                     needs_fetch,
-                    failed: None,
                 }
             }
         }
+    }
+
+    /// The rows appended since the last call, as one change (`None` if
+    /// there are none).
+    pub(crate) fn take_unsent(&mut self) -> Option<TimelineChange> {
+        let appended = std::mem::take(&mut self.unsent);
+        self.append_change(appended)
     }
 
     /// Applies one row in `Live` state: appends it to `appended`, drops a
@@ -282,7 +316,8 @@ impl FollowedTimeline {
             .entries
             .into_iter()
             .map(|entry| Arc::new(TimelineRow::from(entry)));
-        let mut appended = Vec::new();
+        // Rows not broadcast yet go out first (a replace supersedes them).
+        let mut appended = std::mem::take(&mut self.unsent);
         if replace {
             self.tail_next = false;
             self.mirror.epoch = response.epoch;

@@ -42,6 +42,11 @@ impl Sources {
         }
     }
 
+    /// The source process id (for its CPU time).
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
     pub fn urls(&self) -> Vec<String> {
         self.ports
             .iter()

@@ -54,7 +54,7 @@ pub async fn run(plan: Plan) -> Outcome {
     // The subscriber runs on the calling thread: a consumer that always
     // gets CPU (as a task it competes with the actors for the workers).
     let meter = {
-        let mut meter = Meter::start();
+        let mut meter = Meter::start(sources.pid());
         while meter.seen() < total {
             match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
                 Ok(Ok(HubEvent::Timeline { items, .. })) => {

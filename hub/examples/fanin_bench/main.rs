@@ -13,6 +13,7 @@
 
 mod alloc;
 mod child;
+mod cpu;
 mod fixture;
 mod hub_run;
 mod measure;

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::cpu;
 use crate::source::now_nanos;
 
 #[derive(Debug, Default)]
@@ -11,17 +12,29 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Source send → subscriber receive, nanoseconds, per event.
     pub latencies: Vec<u64>,
+    /// CPU used while measuring by this process (hub or relay, and the
+    /// subscriber) and by the source process.
+    pub cpu: Option<Duration>,
+    pub source_cpu: Option<Duration>,
 }
 
 impl Outcome {
     /// `N events/s (delivered, lost, elapsed)`.
     pub fn summary(&self) -> String {
+        let per_event = |cpu: Option<Duration>| match cpu {
+            Some(cpu) if self.delivered > 0 => {
+                format!("{:.2} µs", cpu.as_secs_f64() * 1e6 / self.delivered as f64)
+            }
+            _ => "?".to_owned(),
+        };
         format!(
-            "{:.0} events/s ({} delivered, {} lost, {:?})",
+            "{:.0} events/s ({} delivered, {} lost, {:?}; CPU per event: this process {}, sources {})",
             self.per_second(),
             self.delivered,
             self.lost,
-            self.elapsed
+            self.elapsed,
+            per_event(self.cpu),
+            per_event(self.source_cpu),
         )
     }
 
@@ -45,15 +58,23 @@ pub struct Meter {
     pub outcome: Outcome,
     started: Instant,
     last: Instant,
+    source_pid: String,
+    cpu_at_start: Option<Duration>,
+    source_cpu_at_start: Option<Duration>,
 }
 
 impl Meter {
-    pub fn start() -> Self {
+    /// Starts the clock (and the CPU counters of this process and of the
+    /// source process `source_pid`).
+    pub fn start(source_pid: String) -> Self {
         let now = Instant::now();
         Self {
             outcome: Outcome::default(),
             started: now,
             last: now,
+            cpu_at_start: cpu::used("self"),
+            source_cpu_at_start: cpu::used(&source_pid),
+            source_pid,
         }
     }
 
@@ -79,6 +100,10 @@ impl Meter {
 
     pub fn finish(mut self) -> Outcome {
         self.outcome.elapsed = self.last - self.started;
+        let since =
+            |now: Option<Duration>, then: Option<Duration>| Some(now?.saturating_sub(then?));
+        self.outcome.cpu = since(cpu::used("self"), self.cpu_at_start);
+        self.outcome.source_cpu = since(cpu::used(&self.source_pid), self.source_cpu_at_start);
         self.outcome
     }
 }

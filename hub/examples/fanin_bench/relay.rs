@@ -59,7 +59,7 @@ pub async fn run(plan: Plan, decode: Decode) -> Outcome {
     // The subscriber runs on the calling thread: a consumer that always
     // gets CPU (as a task it competes with the actors for the workers).
     let meter = {
-        let mut meter = Meter::start();
+        let mut meter = Meter::start(sources.pid());
         while meter.seen() < total {
             match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
                 Ok(Ok(Relayed::Text(text))) if text.contains("\"agent_stream\"") => {
