@@ -258,6 +258,80 @@ async fn turn_then_resume(agent: Agent) {
     rig.assert_no_agent_processes(Some(daemon.pid()), REAP);
 }
 
+/// A session made by the agent outside this daemon's records (here: by an
+/// agent since deleted from a first daemon home) is imported by its
+/// provider session id: the imported timeline replays its conversation and
+/// the next turn's model request carries it. gemini's `session/load` is
+/// broken (see `Agent::resumes_by_load`): the import fails clearly.
+async fn import_by_session_id(agent: Agent) {
+    let rig = Rig::new(agent, Llm::Fake);
+    let daemon = rig.daemon(&[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-import").await;
+    let original = create_ok(&mut client, &rig, "c", "Say hi. MARK_FIRST").await;
+    assert_eq!(
+        turn_end(&mut client, &original).await["type"],
+        "turn_completed"
+    );
+    let session_id = fetch(&mut client, &original, "f").await["persistence"]["sessionId"]
+        .as_str()
+        .expect("provider session id")
+        .to_owned();
+    let deleted = client
+        .request(json!({"type": "delete_agent_request", "requestId": "d", "agentId": original}))
+        .await;
+    assert_eq!(deleted["type"], "agent_deleted", "{deleted}");
+    rig.assert_no_agent_processes(Some(daemon.pid()), REAP);
+
+    client
+        .send(json!({"type": "import_agent_request", "requestId": "i",
+                     "provider": agent.provider(), "sessionId": session_id,
+                     "cwd": rig.cwd(), "labels": {"origin": "import"}}))
+        .await;
+    let imported = client
+        .wait_within(TURN_DEADLINE, |m| m["payload"]["requestId"] == "i")
+        .await;
+    if !agent.resumes_by_load() {
+        let error = error_text(&imported["payload"]);
+        println!("{} import: {error}", agent.provider());
+        assert!(
+            imported["type"] == "rpc_error"
+                || imported["payload"]["status"] == "agent_create_failed",
+            "{imported}"
+        );
+        assert!(error.contains("session/load"), "{error:?}");
+        drop(client);
+        drop(daemon);
+        rig.assert_no_agent_processes(None, REAP);
+        return;
+    }
+    assert_eq!(imported["payload"]["status"], "agent_resumed", "{imported}");
+    let id = imported["payload"]["agentId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let users = rows_of(&mut client, &id, "t", "user_message").await;
+    assert!(
+        users.iter().any(|r| r["item"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("MARK_FIRST"))),
+        "the imported timeline replays the conversation: {users:#?}"
+    );
+    send(&mut client, &id, "s", "And now? MARK_NEXT").await;
+    assert_eq!(turn_end(&mut client, &id).await["type"], "turn_completed");
+    let carried = rig.llm.requests().iter().any(|r| {
+        r["marks"]
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("MARK_NEXT")) && m.contains(&json!("MARK_FIRST")))
+    });
+    assert!(
+        carried,
+        "the imported session's next model request carries its history"
+    );
+    drop(client);
+    drop(daemon);
+    rig.assert_no_agent_processes(None, REAP);
+}
+
 /// A slow turn canceled mid-stream ends as canceled, and the agent takes
 /// the next prompt.
 async fn cancel_mid_stream(agent: Agent) {
@@ -567,6 +641,12 @@ macro_rules! per_agent {
             #[ignore = "real-agent tier: scripts/test.sh (needs PASEO_AGENTS_DIR)"]
             async fn finished_turn_then_resume_after_restart() {
                 turn_then_resume(Agent::$agent).await;
+            }
+
+            #[tokio::test]
+            #[ignore = "real-agent tier: scripts/test.sh (needs PASEO_AGENTS_DIR)"]
+            async fn import_by_provider_session_id() {
+                import_by_session_id(Agent::$agent).await;
             }
 
             #[tokio::test]
