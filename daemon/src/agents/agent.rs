@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use futures_util::future::BoxFuture;
@@ -81,7 +81,10 @@ pub(crate) struct Agent {
     /// Its id.
     pub id: String,
     core: Mutex<Core>,
-    ops: mpsc::UnboundedSender<BoxFuture<'static, ()>>,
+    /// The command queue, made (and its task spawned) on the first
+    /// command: most loaded agents never get one, and a task per agent was
+    /// a measurable part of starting with 1,000 of them.
+    ops: OnceLock<mpsc::UnboundedSender<BoxFuture<'static, ()>>>,
     changes: watch::Sender<u64>,
     /// Held while a provider session is being opened, so a resume and a
     /// send (or two imports of one session) arriving together open one
@@ -90,14 +93,9 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
-    /// Wraps a loaded or new agent and starts its command task.
+    /// Wraps a loaded or new agent (its command task starts with the
+    /// first command).
     pub(crate) fn new(record: AgentRecord, log: TimelineLog) -> Arc<Self> {
-        let (ops, mut queue) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
-        tokio::spawn(async move {
-            while let Some(op) = queue.recv().await {
-                op.await;
-            }
-        });
         Arc::new(Self {
             id: record.id.clone(),
             core: Mutex::new(Core {
@@ -111,7 +109,7 @@ impl Agent {
                 last_activity: Instant::now(),
                 deleted: false,
             }),
-            ops,
+            ops: OnceLock::new(),
             changes: watch::Sender::new(0),
             opening: tokio::sync::Mutex::new(()),
         })
@@ -126,7 +124,16 @@ impl Agent {
 
     /// Queues a command behind the ones already queued.
     pub(crate) fn enqueue(&self, op: impl Future<Output = ()> + Send + 'static) {
-        if self.ops.send(Box::pin(op)).is_err() {
+        let ops = self.ops.get_or_init(|| {
+            let (ops, mut queue) = mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+            tokio::spawn(async move {
+                while let Some(op) = queue.recv().await {
+                    op.await;
+                }
+            });
+            ops
+        });
+        if ops.send(Box::pin(op)).is_err() {
             tracing::error!(agent = %self.id, "agent command task is gone; command dropped");
         }
     }

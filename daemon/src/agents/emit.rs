@@ -89,11 +89,17 @@ impl AgentManager {
 
     /// The wire snapshot of an agent.
     pub(crate) fn snapshot_of(&self, core: &Core) -> protocol::AgentSnapshot {
-        let info = self
-            .providers
-            .provider(&core.record.provider)
-            .map(|provider| provider.info());
+        let info = self.provider_info(&core.record.provider);
         snapshot::build(&core.record, core.live.as_ref(), info.as_ref())
+    }
+
+    /// What a snapshot shows of a provider (`None`: not registered). A
+    /// listing asks once per provider, not once per row: `info` copies the
+    /// provider's modes and models.
+    pub(crate) fn provider_info(&self, provider: &str) -> Option<crate::provider::ProviderInfo> {
+        self.providers
+            .provider(provider)
+            .map(|provider| provider.info())
     }
 
     /// Raises attention and streams `attention_required` (the caller

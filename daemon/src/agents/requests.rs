@@ -302,21 +302,36 @@ fn fetch_agents(manager: &Arc<AgentManager>, client: &Attachment, req: FetchAgen
             sort,
         )
     })
-    .map(|page| listing::Page {
-        rows: page
-            .rows
-            .into_iter()
-            .map(|agent| {
-                let core = agent.lock();
-                (
-                    manager.snapshot_of(&core),
-                    project::placement(&core.record.cwd),
-                )
-            })
-            .collect(),
-        next_cursor: page.next_cursor,
-        has_more: page.has_more,
-        matching: page.matching,
+    .map(|page| {
+        let mut infos: Vec<(String, Option<crate::provider::ProviderInfo>)> = Vec::new();
+        listing::Page {
+            rows: page
+                .rows
+                .into_iter()
+                .map(|agent| {
+                    let core = agent.lock();
+                    let provider = &core.record.provider;
+                    let at = match infos.iter().position(|(id, _)| id == provider) {
+                        Some(at) => at,
+                        None => {
+                            infos.push((provider.clone(), manager.provider_info(provider)));
+                            infos.len() - 1
+                        }
+                    };
+                    (
+                        super::snapshot::build(
+                            &core.record,
+                            core.live.as_ref(),
+                            infos[at].1.as_ref(),
+                        ),
+                        project::placement(&core.record.cwd),
+                    )
+                })
+                .collect(),
+            next_cursor: page.next_cursor,
+            has_more: page.has_more,
+            matching: page.matching,
+        }
     });
     let page = match page {
         Ok(page) => page,
