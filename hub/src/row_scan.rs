@@ -74,6 +74,7 @@ impl<'a> Reader<'a> {
         let mut end = start;
         let mut escaped = false;
         loop {
+            end = skip_plain(bytes, end);
             match *bytes.get(end)? {
                 b'"' => break,
                 b'\\' => {
@@ -232,5 +233,78 @@ impl<'a> Reader<'a> {
             return Some(None);
         }
         Some(Some(self.string()?.into_owned()))
+    }
+}
+
+/// The index of the first byte at or after `from` that is a quote, a
+/// backslash or a control character (or `bytes.len()`): eight bytes at a
+/// time, since string contents are most of a frame.
+fn skip_plain(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // A byte is flagged when it is below 0x20 or equal to `"` or `\`
+        // (a borrow may also flag a byte after a flagged one: the byte loop
+        // below decides).
+        let below_space = word.wrapping_sub(ONES * 0x20);
+        let quote = (word ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+        let backslash = (word ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+        if (below_space | quote | backslash) & !word & HIGH != 0 {
+            break;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn skipping_plain_bytes_stops_where_a_byte_by_byte_scan_stops() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let special = [
+            b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+        ];
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..40);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.random_range(0..4) {
+                    0 => special[rng.random_range(0..special.len())],
+                    _ => rng.random_range(0x20..0x7f),
+                })
+                .collect();
+            let from = rng.random_range(0..=len);
+            let naive = (from..len)
+                .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..0x20))
+                .unwrap_or(len);
+            assert_eq!(skip_plain(&bytes, from), naive, "{bytes:?} from {from}");
+        }
+    }
+
+    #[test]
+    fn only_the_exact_shape_is_read() {
+        let row = r#"{"type":"session","message":{"type":"agent_stream","payload":{"agentId":"a","event":{"type":"timeline","provider":"p","item":{"type":"assistant_message","text":"t"}},"timestamp":"ts","seq":3,"epoch":"e"}}}"#;
+        let scanned = scan_row(row).expect("the exact shape");
+        assert_eq!(
+            (&*scanned.agent_id, scanned.seq, &*scanned.epoch),
+            ("a", 3, "e")
+        );
+        assert!(scan_row(&row.replace("\"seq\":3", "\"seq\":03")).is_none());
+        assert!(scan_row(&row.replace("\"seq\":3", "\"seq\":3.5")).is_none());
+        assert!(scan_row(&format!("{row},")).is_none());
+        assert!(scan_row(&row.replace("\"text\":\"t\"", "\"text\":\"t\",\"x\":1")).is_none());
     }
 }
