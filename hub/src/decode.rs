@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::row_scan::scan_row;
 use crate::timeline::TimelineRow;
 
 #[derive(Deserialize)]
@@ -92,23 +93,52 @@ pub(crate) enum Decoded<'a> {
 }
 
 pub(crate) fn decode(text: &str) -> Result<Decoded<'_>, serde_json::Error> {
-    if text.contains("\"agent_stream\"")
-        && let Ok(frame) = serde_json::from_str::<StreamFrame>(text)
-        && frame.kind == "session"
-        && frame.message.kind == "agent_stream"
-        && frame.message.payload.event.kind == "timeline"
-        && let Ok(item) = item(frame.message.payload.event.item)
-    {
-        let payload = frame.message.payload;
-        return Ok(live_row(
-            payload.agent_id,
-            payload.event.provider,
-            item,
-            payload.timestamp,
-            payload.seq,
-            payload.epoch,
-        ));
+    if !text.contains("\"agent_stream\"") {
+        return general(text);
     }
+    match scanned(text).or_else(|| derived(text)) {
+        Some(decoded) => Ok(decoded),
+        None => general(text),
+    }
+}
+
+/// A text-chunk row frame in the strict shape `row_scan` reads.
+fn scanned(text: &str) -> Option<Decoded<'_>> {
+    let row = scan_row(text)?;
+    Some(live_row(
+        row.agent_id,
+        row.provider,
+        row.item,
+        row.timestamp,
+        Some(row.seq),
+        Some(row.epoch),
+    ))
+}
+
+/// Any timeline row frame, through serde but without the general decoder's
+/// buffering.
+fn derived(text: &str) -> Option<Decoded<'_>> {
+    let frame = serde_json::from_str::<StreamFrame>(text).ok()?;
+    if frame.kind != "session"
+        || frame.message.kind != "agent_stream"
+        || frame.message.payload.event.kind != "timeline"
+    {
+        return None;
+    }
+    let item = item(frame.message.payload.event.item).ok()?;
+    let payload = frame.message.payload;
+    Some(live_row(
+        payload.agent_id,
+        payload.event.provider,
+        item,
+        payload.timestamp,
+        payload.seq,
+        payload.epoch,
+    ))
+}
+
+/// The protocol crate's decoder, for every frame the fast paths leave.
+fn general(text: &str) -> Result<Decoded<'_>, serde_json::Error> {
     Ok(match serde_json::from_str::<ServerFrame>(text)? {
         ServerFrame::Session {
             message: SessionMessage::AgentStream(payload),
@@ -133,14 +163,16 @@ pub(crate) fn decode(text: &str) -> Result<Decoded<'_>, serde_json::Error> {
 
 /// A timeline item: text chunks (`assistant_message`, `reasoning`,
 /// `user_message` with nothing but their own keys) decoded directly, every
-/// other shape by the protocol crate's `TimelineItem` (tagged, with an
-/// untagged fallback, so it buffers the whole item before choosing).
+/// other shape by the protocol crate's `TimelineItem` from a `Value`, as the
+/// general decoder reads it (so a repeated key means the same: the last one
+/// wins).
 fn item(raw: &RawValue) -> Result<TimelineItem, serde_json::Error> {
     let text = raw.get();
     if let Ok(TextChunk(item)) = serde_json::from_str::<TextChunk>(text) {
         return Ok(item);
     }
-    serde_json::from_str::<TimelineItem>(text)
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    TimelineItem::deserialize(&value)
 }
 
 /// A text chunk item, or an error (at the first key that says otherwise)
@@ -247,98 +279,5 @@ fn live_row<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The general decoder alone, in the same shape.
-    fn general(text: &str) -> Decoded {
-        match serde_json::from_str::<ServerFrame>(text) {
-            Ok(ServerFrame::Session {
-                message: SessionMessage::AgentStream(p),
-            }) => {
-                match p.event {
-                    StreamEvent::Timeline { provider, item } => live_row(
-                        p.agent_id.into(),
-                        provider,
-                        item,
-                        p.timestamp,
-                        p.seq,
-                        p.epoch.map(Cow::Owned),
-                    ),
-                    event => Decoded::Message(Box::new(SessionMessage::AgentStream(
-                        AgentStreamPayload { event, ..p },
-                    ))),
-                }
-            }
-            Ok(ServerFrame::Session { message }) => Decoded::Message(Box::new(message)),
-            _ => Decoded::Other,
-        }
-    }
-
-    #[test]
-    fn the_fast_path_decodes_every_recorded_frame_as_the_general_decoder_does() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/paseo-v1-head-frames.jsonl"
-        );
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut rows = 0;
-        for line in text.lines() {
-            let record: serde_json::Value = serde_json::from_str(line).unwrap();
-            if record["dir"] != "in" {
-                continue;
-            }
-            let frame = record["frame"].to_string();
-            let ours = decode(&frame).unwrap_or(Decoded::Other);
-            assert_eq!(ours, general(&frame), "{frame}");
-            rows += usize::from(matches!(ours, Decoded::Row(_)));
-        }
-        assert!(rows > 50, "the recording streams a turn");
-    }
-
-    /// A row frame around `item` (JSON text).
-    fn row_frame(item: &str) -> String {
-        format!(
-            r#"{{"type":"session","message":{{"type":"agent_stream","payload":{{"agentId":"a\u002d1","event":{{"type":"timeline","provider":"claude","item":{item}}},"timestamp":"t","seq":7,"epoch":"e"}}}}}}"#
-        )
-    }
-
-    #[test]
-    fn items_at_the_edge_of_the_text_chunk_decode_decode_as_the_general_decoder_does() {
-        let items = [
-            r#"{"type":"assistant_message","text":"plain"}"#,
-            r#"{"text":"key order \" \n \u00e9","type":"reasoning"}"#,
-            r#"{"type":"user_message","text":"hi","messageId":"m1"}"#,
-            r#"{"type":"user_message","text":"hi","messageId":null}"#,
-            r#"{"type":"user_message","messageId":7,"text":"hi"}"#,
-            r#"{"type":"assistant_message","text":"x","messageId":"m1"}"#,
-            r#"{"type":"assistant_message","text":"x","extra":[1,{"a":2}]}"#,
-            r#"{"type":"assistant_message","text":"x","text":"y"}"#,
-            r#"{"type":"assistant_message","type":"reasoning","text":"x"}"#,
-            r#"{"type":"assistant_message"}"#,
-            r#"{"type":"assistant_message","text":null}"#,
-            r#"{"type":"reasoning","text":5}"#,
-            r#"{"type":"brand_new_kind","text":"x"}"#,
-            r#"{"type":"todo","items":[{"text":"a","completed":false}]}"#,
-            r#"{"type":"tool_call","callId":"c","name":"Bash","status":"running","error":null,
-                "detail":{"type":"shell","command":"ls"}}"#,
-            r#""not an object""#,
-        ];
-        for item in items {
-            let frame = row_frame(item);
-            let ours = decode(&frame).unwrap_or(Decoded::Other);
-            assert_eq!(ours, general(&frame), "{item}");
-            assert!(matches!(ours, Decoded::Row(_)), "{item}: still a row");
-        }
-    }
-
-    #[test]
-    fn a_lookalike_falls_back_to_the_general_decoder() {
-        let text = r#"{"type":"session","message":{"type":"activity_log","payload":{"id":"1",
-            "timestamp":"t","type":"system","content":"\"agent_stream\""}}}"#;
-        assert!(matches!(
-            decode(text),
-            Ok(Decoded::Message(message)) if matches!(*message, SessionMessage::ActivityLog(_))
-        ));
-    }
-}
+#[path = "decode_tests.rs"]
+mod tests;

@@ -30,6 +30,7 @@ mod permissions;
 mod registry;
 mod requests;
 mod routing;
+mod row_scan;
 pub mod state;
 pub mod target;
 mod timeline;
