@@ -275,3 +275,82 @@ async fn an_idle_agents_log_is_repaired_and_its_message_ids_known_after_a_restar
     );
     drop(daemon);
 }
+
+#[tokio::test]
+async fn the_thinking_option_is_set_listed_filtered_and_kept_across_a_restart() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-think").await;
+    let created = create_agent(&mut client, "c", cwd.path(), None).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    subscribe(&mut client, "sub").await;
+
+    let set = client
+        .request(
+            json!({"type": "set_agent_thinking_request", "requestId": "t1",
+                        "agentId": id, "thinkingOptionId": "high"}),
+        )
+        .await;
+    assert_eq!(set["type"], "set_agent_thinking_response", "{set}");
+    assert_eq!(
+        (
+            set["payload"]["accepted"].clone(),
+            set["payload"]["agentId"].clone()
+        ),
+        (json!(true), json!(id))
+    );
+    let pushed = client
+        .wait(|m| {
+            m["type"] == "agent_update" && m["payload"]["agent"]["thinkingOptionId"] == "high"
+        })
+        .await;
+    assert_eq!(
+        pushed["payload"]["agent"]["effectiveThinkingOptionId"],
+        "high"
+    );
+    let filtered = |value: Value, request_id: &str| {
+        json!({"type": "fetch_agents_request", "requestId": request_id,
+               "filter": {"thinkingOptionId": value}})
+    };
+    let high = client.request(filtered(json!("high"), "l1")).await;
+    assert_eq!(high["payload"]["entries"].as_array().map(Vec::len), Some(1));
+    let none = client.request(filtered(Value::Null, "l2")).await;
+    assert_eq!(none["payload"]["entries"].as_array().map(Vec::len), Some(0));
+
+    let unknown = client
+        .request(
+            json!({"type": "set_agent_thinking_request", "requestId": "t2",
+                        "agentId": "no-such-agent", "thinkingOptionId": "low"}),
+        )
+        .await;
+    assert_eq!(unknown["payload"]["accepted"], false, "{unknown}");
+    assert!(
+        unknown["payload"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no-such-agent"))
+    );
+
+    daemon.send_sigterm();
+    assert!(daemon.wait_exit().success());
+    drop(client);
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-think").await;
+    assert_eq!(
+        snapshot(&mut client, &id, "f").await["thinkingOptionId"],
+        "high"
+    );
+    let reset = client
+        .request(
+            json!({"type": "set_agent_thinking_request", "requestId": "t3",
+                        "agentId": id, "thinkingOptionId": null}),
+        )
+        .await;
+    assert_eq!(reset["payload"]["accepted"], true, "{reset}");
+    assert_eq!(
+        snapshot(&mut client, &id, "f2").await["thinkingOptionId"],
+        Value::Null
+    );
+    drop(daemon);
+}

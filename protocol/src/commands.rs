@@ -233,6 +233,8 @@ pub type SendAgentMessageResponse = AgentAcceptance;
 pub type SetAgentModeResponse = AgentAcceptance;
 /// Payload of `set_agent_model_response`.
 pub type SetAgentModelResponse = AgentAcceptance;
+/// Payload of `set_agent_thinking_response`.
+pub type SetAgentThinkingResponse = AgentAcceptance;
 
 /// `cancel_agent_request`: interrupt the running turn. Without a
 /// `request_id` there is no reply.
@@ -304,6 +306,16 @@ pub struct SetAgentModelRequest {
     pub agent_id: String,
     #[serde(default)]
     pub model_id: Option<String>,
+    pub request_id: String,
+}
+
+/// `set_agent_thinking_request`; a null option means the provider default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetAgentThinkingRequest {
+    pub agent_id: String,
+    #[serde(default)]
+    pub thinking_option_id: Option<String>,
     pub request_id: String,
 }
 

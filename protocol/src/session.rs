@@ -22,7 +22,7 @@ use crate::commands::{
     ClearAgentAttention, ClearAgentAttentionResponse, CreateAgentRequest, DeleteAgentRequest,
     ImportAgentRequest, ResumeAgentRequest, SendAgentMessageRequest, SendAgentMessageResponse,
     SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest, SetAgentModelResponse,
-    WaitForFinishRequest, WaitForFinishResponse,
+    SetAgentThinkingRequest, SetAgentThinkingResponse, WaitForFinishRequest, WaitForFinishResponse,
 };
 use crate::files::{FileExplorerRequest, FileExplorerResponse};
 use crate::permission::{AgentPermissionRequest, AgentPermissionResolved, AgentPermissionResponse};
@@ -101,6 +101,7 @@ pub enum SessionRequest {
     ArchiveAgentRequest(ArchiveAgentRequest),
     SetAgentModeRequest(SetAgentModeRequest),
     SetAgentModelRequest(SetAgentModelRequest),
+    SetAgentThinkingRequest(SetAgentThinkingRequest),
     WaitForFinishRequest(WaitForFinishRequest),
     ClearAgentAttention(ClearAgentAttention),
     FetchAgentTimelineRequest(FetchAgentTimelineRequest),
@@ -137,6 +138,7 @@ impl SessionRequest {
             SessionRequest::ArchiveAgentRequest(_) => "archive_agent_request",
             SessionRequest::SetAgentModeRequest(_) => "set_agent_mode_request",
             SessionRequest::SetAgentModelRequest(_) => "set_agent_model_request",
+            SessionRequest::SetAgentThinkingRequest(_) => "set_agent_thinking_request",
             SessionRequest::WaitForFinishRequest(_) => "wait_for_finish_request",
             SessionRequest::ClearAgentAttention(_) => "clear_agent_attention",
             SessionRequest::FetchAgentTimelineRequest(_) => "fetch_agent_timeline_request",
@@ -176,6 +178,7 @@ impl SessionRequest {
             SessionRequest::ArchiveAgentRequest(r) => Some(&r.request_id),
             SessionRequest::SetAgentModeRequest(r) => Some(&r.request_id),
             SessionRequest::SetAgentModelRequest(r) => Some(&r.request_id),
+            SessionRequest::SetAgentThinkingRequest(r) => Some(&r.request_id),
             SessionRequest::WaitForFinishRequest(r) => Some(&r.request_id),
             SessionRequest::ClearAgentAttention(r) => r.request_id.as_deref(),
             SessionRequest::FetchAgentTimelineRequest(r) => Some(&r.request_id),
@@ -216,6 +219,7 @@ pub enum SessionMessage {
     AgentArchived(AgentArchived),
     SetAgentModeResponse(SetAgentModeResponse),
     SetAgentModelResponse(SetAgentModelResponse),
+    SetAgentThinkingResponse(SetAgentThinkingResponse),
     WaitForFinishResponse(WaitForFinishResponse),
     ClearAgentAttentionResponse(ClearAgentAttentionResponse),
     AgentStream(AgentStreamPayload),
@@ -255,6 +259,7 @@ impl SessionMessage {
             SessionMessage::AgentArchived(_) => "agent_archived",
             SessionMessage::SetAgentModeResponse(_) => "set_agent_mode_response",
             SessionMessage::SetAgentModelResponse(_) => "set_agent_model_response",
+            SessionMessage::SetAgentThinkingResponse(_) => "set_agent_thinking_response",
             SessionMessage::WaitForFinishResponse(_) => "wait_for_finish_response",
             SessionMessage::ClearAgentAttentionResponse(_) => "clear_agent_attention_response",
             SessionMessage::AgentStream(_) => "agent_stream",

@@ -171,6 +171,26 @@ impl AgentManager {
         Ok(())
     }
 
+    /// `set_agent_thinking_request`: records the thinking option (`None`:
+    /// the provider's default). ACP has no thinking setting to switch on a
+    /// live session, so this is what the snapshot (`thinkingOptionId`,
+    /// `effectiveThinkingOptionId`) and the `thinkingOptionId` filter of
+    /// `fetch_agents` see.
+    pub(crate) fn set_thinking(&self, agent: &Agent, option: Option<String>) -> Result<(), String> {
+        let mut core = agent.lock();
+        if core.deleted {
+            return Err(format!("Agent not found: {}", agent.id));
+        }
+        let option = option
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty());
+        if core.record.thinking_option_id != option {
+            core.record.thinking_option_id = option;
+            self.touch(agent, &mut core);
+        }
+        Ok(())
+    }
+
     /// `wait_for_finish_request`: returns when the agent is not running
     /// (or waits on a permission), or after `timeout`.
     pub(crate) async fn wait_for_finish(

@@ -41,6 +41,7 @@ pub(crate) fn handles(request: &SessionRequest) -> bool {
             | SessionRequest::ArchiveAgentRequest(_)
             | SessionRequest::SetAgentModeRequest(_)
             | SessionRequest::SetAgentModelRequest(_)
+            | SessionRequest::SetAgentThinkingRequest(_)
             | SessionRequest::WaitForFinishRequest(_)
             | SessionRequest::ClearAgentAttention(_)
             | SessionRequest::FetchAgentTimelineRequest(_)
@@ -238,6 +239,33 @@ pub(crate) fn dispatch(manager: &Arc<AgentManager>, client: &Attachment, request
                 }
                 let reply = acceptance(req.request_id, op_agent.id.clone(), result);
                 link.send(SessionMessage::SetAgentModelResponse(reply));
+            });
+        }
+        SessionRequest::SetAgentThinkingRequest(req) => {
+            let agent = match manager.resolve(&req.agent_id) {
+                Ok(agent) => agent,
+                Err(err) => {
+                    let reply = acceptance(req.request_id, req.agent_id, Err(err.to_string()));
+                    link.send(activity_error(format!(
+                        "Failed to set agent thinking option: {}",
+                        reply.error.clone().unwrap_or_default()
+                    )));
+                    link.send(SessionMessage::SetAgentThinkingResponse(reply));
+                    return;
+                }
+            };
+            let manager = manager.clone();
+            let op_agent = agent.clone();
+            // On the agent's queue, so it lands in order with mode/model.
+            agent.enqueue(async move {
+                let result = manager.set_thinking(&op_agent, req.thinking_option_id);
+                if let Err(error) = &result {
+                    link.send(activity_error(format!(
+                        "Failed to set agent thinking option: {error}"
+                    )));
+                }
+                let reply = acceptance(req.request_id, op_agent.id.clone(), result);
+                link.send(SessionMessage::SetAgentThinkingResponse(reply));
             });
         }
         SessionRequest::WaitForFinishRequest(req) => {
