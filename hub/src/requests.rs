@@ -127,7 +127,8 @@ pub(crate) fn reply_request_id(message: &SessionMessage) -> Option<&str> {
         M::FetchAgentResponse(m) => &m.request_id,
         M::SendAgentMessageResponse(m)
         | M::SetAgentModeResponse(m)
-        | M::SetAgentModelResponse(m) => &m.request_id,
+        | M::SetAgentModelResponse(m)
+        | M::SetAgentThinkingResponse(m) => &m.request_id,
         M::CancelAgentResponse(m) => &m.request_id,
         M::AgentDeleted(m) => &m.request_id,
         M::AgentArchived(m) => &m.request_id,
