@@ -16,15 +16,39 @@ use std::borrow::Cow;
 
 use protocol::TimelineItem;
 
-/// The fields of a streamed text-chunk row.
+/// The fields of a streamed text-chunk row. The item stays a small
+/// [`Chunk`] until the row is built: a `TimelineItem` is several hundred
+/// bytes, and every move of one is a copy.
 #[derive(Debug)]
 pub(crate) struct ScannedRow<'a> {
     pub(crate) agent_id: Cow<'a, str>,
     pub(crate) provider: String,
-    pub(crate) item: TimelineItem,
+    pub(crate) chunk: Chunk,
     pub(crate) timestamp: String,
     pub(crate) seq: u64,
     pub(crate) epoch: Cow<'a, str>,
+}
+
+/// A text-chunk item.
+#[derive(Debug)]
+pub(crate) enum Chunk {
+    Assistant(String),
+    Reasoning(String),
+    User {
+        text: String,
+        message_id: Option<String>,
+    },
+}
+
+impl Chunk {
+    /// The protocol crate's item for this chunk.
+    pub(crate) fn into_item(self) -> TimelineItem {
+        match self {
+            Chunk::Assistant(text) => TimelineItem::AssistantMessage { text },
+            Chunk::Reasoning(text) => TimelineItem::Reasoning { text },
+            Chunk::User { text, message_id } => TimelineItem::UserMessage { text, message_id },
+        }
+    }
 }
 
 /// The row in `text`, or `None` if `text` is not exactly that shape.
@@ -179,18 +203,18 @@ impl<'a> Reader<'a> {
             "epoch" => once(&mut epoch, r.string()),
             _ => None,
         })?;
-        let (provider, item) = event?;
+        let (provider, chunk) = event?;
         Some(ScannedRow {
             agent_id: agent_id?,
             provider,
-            item,
+            chunk,
             timestamp: timestamp?.into_owned(),
             seq: seq?,
             epoch: epoch?,
         })
     }
 
-    fn event(&mut self) -> Option<(String, TimelineItem)> {
+    fn event(&mut self) -> Option<(String, Chunk)> {
         let (mut kind, mut provider, mut item) = (None, None, None);
         self.object(|r, key| match key {
             "type" => once(&mut kind, r.literal("timeline")),
@@ -205,7 +229,7 @@ impl<'a> Reader<'a> {
     /// A text chunk, read as the protocol crate's `TimelineItem` reads it:
     /// `assistant_message` / `reasoning` with `text`, `user_message` with
     /// `text` and an optional `messageId` (string or null).
-    fn item(&mut self) -> Option<TimelineItem> {
+    fn item(&mut self) -> Option<Chunk> {
         let (mut kind, mut text, mut message_id) = (None, None, None);
         self.object(|r, key| match key {
             "type" => once(&mut kind, r.string()),
@@ -215,9 +239,9 @@ impl<'a> Reader<'a> {
         })?;
         let text = text?.into_owned();
         match (&*kind?, message_id) {
-            ("assistant_message", None) => Some(TimelineItem::AssistantMessage { text }),
-            ("reasoning", None) => Some(TimelineItem::Reasoning { text }),
-            ("user_message", message_id) => Some(TimelineItem::UserMessage {
+            ("assistant_message", None) => Some(Chunk::Assistant(text)),
+            ("reasoning", None) => Some(Chunk::Reasoning(text)),
+            ("user_message", message_id) => Some(Chunk::User {
                 text,
                 message_id: message_id.flatten(),
             }),
