@@ -244,9 +244,19 @@ async fn turn_then_resume(agent: Agent) {
             "the resumed session's model request carries the first turn: {resumed:#?}"
         );
     } else {
+        // Either the history came back, or the loss is said: never silent.
+        println!(
+            "{}: session/load {}",
+            agent.provider(),
+            if carried {
+                "worked"
+            } else {
+                "failed (said in the timeline)"
+            }
+        );
         assert!(
-            !carried && lost_memory,
-            "{}: a failed session/load is said in the timeline",
+            carried != lost_memory,
+            "{}: history carried ({carried}) xor the loss said in the timeline ({lost_memory})",
             agent.provider()
         );
     }
@@ -262,7 +272,8 @@ async fn turn_then_resume(agent: Agent) {
 /// agent since deleted from a first daemon home) is imported by its
 /// provider session id: the imported timeline replays its conversation and
 /// the next turn's model request carries it. gemini's `session/load` is
-/// broken (see `Agent::resumes_by_load`): the import fails clearly.
+/// unreliable (see `Agent::resumes_by_load`): its import either works like
+/// the others or fails clearly.
 async fn import_by_session_id(agent: Agent) {
     let rig = Rig::new(agent, Llm::Fake);
     let daemon = rig.daemon(&[]);
@@ -290,7 +301,7 @@ async fn import_by_session_id(agent: Agent) {
     let imported = client
         .wait_within(TURN_DEADLINE, |m| m["payload"]["requestId"] == "i")
         .await;
-    if !agent.resumes_by_load() {
+    if !agent.resumes_by_load() && imported["payload"]["status"] != "agent_resumed" {
         let error = error_text(&imported["payload"]);
         println!("{} import: {error}", agent.provider());
         assert!(

@@ -51,12 +51,14 @@ impl Agent {
         }
     }
 
-    /// Whether `session/load` really restores the conversation. gemini-cli
-    /// 0.61.0 advertises `loadSession`, but its `session/load` first starts
-    /// a new recording under the same id, which overwrites the saved chat,
-    /// then fails with "No previous sessions found for this project."
-    /// (seen here with a real session file in place): the daemon then
-    /// starts a new session and says so in the timeline.
+    /// Whether `session/load` reliably restores the conversation.
+    /// gemini-cli 0.61.0 advertises `loadSession`, but its `session/load`
+    /// often fails with "No previous sessions found for this project."
+    /// with the saved chat in place: it starts a new recording under the
+    /// same id, which can overwrite the saved chat before the lookup (seen
+    /// here, timing-dependent; in some runs the load works). The daemon
+    /// then starts a new session and says so in the timeline, so for
+    /// gemini the tests accept either outcome, never a silent loss.
     pub fn resumes_by_load(self) -> bool {
         self != Agent::Gemini
     }
