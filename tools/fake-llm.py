@@ -127,7 +127,9 @@ class H(BaseHTTPRequestHandler):
                     txt = json.dumps(fill(gc.get("responseJsonSchema") or gc.get("responseSchema") or {}))
                 return self._json(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": txt}]}, "finishReason": "STOP", "index": 0}], "usageMetadata": usage})
             self._sse_start()
-            if SLOW in json.dumps(last_user(body.get("contents"))):
+            # Gemini merges consecutive user turns into one content, so a resumed session's new
+            # prompt shares it with a timed-out PLEASE_BE_SLOW: only its last part is the new prompt.
+            if SLOW in json.dumps((last_user(body.get("contents")).get("parts") or [{}])[-1]):
                 try:
                     for t in slow_ticks():
                         self._ev(None, {"candidates": [{"content": {"role": "model", "parts": [{"text": t}]}, "index": 0}], "modelVersion": "gemini-fake"})
