@@ -147,6 +147,35 @@ fn assert_seq_increasing(client: &Client, agent: &str) {
     );
 }
 
+/// Stops the daemon and checks that it left no agent process behind.
+fn finish(rig: &Rig, client: Client, daemon: support::DaemonProcess) {
+    drop(client);
+    drop(daemon);
+    rig.assert_no_agent_processes(None, REAP);
+}
+
+/// Waits until `agent`'s slow turn (`PLEASE_BE_SLOW`) streams its first tick.
+async fn first_tick(client: &mut Client, agent: &str) {
+    let agent = agent.to_owned();
+    client
+        .wait_within(TURN_DEADLINE, move |m| {
+            m["type"] == "agent_stream"
+                && m["payload"]["agentId"] == agent.as_str()
+                && m["payload"]["event"]["item"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("tick"))
+        })
+        .await;
+}
+
+/// "Say hi" to `agent` ends in a completed turn (`why` names the state it
+/// recovers from).
+async fn next_prompt_completes(client: &mut Client, agent: &str, why: &str) {
+    send(client, agent, "s", "Say hi").await;
+    let end = turn_end(client, agent).await;
+    assert_eq!(end["type"], "turn_completed", "{why}: {end}");
+}
+
 /// The error text of a failed turn or create.
 fn error_text(value: &Value) -> String {
     ["error", "message", "lastError"]
@@ -338,9 +367,7 @@ async fn import_by_session_id(agent: Agent) {
         carried,
         "the imported session's next model request carries its history"
     );
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    finish(&rig, client, daemon);
 }
 
 /// A slow turn canceled mid-stream ends as canceled, and the agent takes
@@ -350,16 +377,7 @@ async fn cancel_mid_stream(agent: Agent) {
     let daemon = rig.daemon(&[]);
     let mut client = Client::connect(&daemon.ws_url(), "cid-cancel").await;
     let id = create_ok(&mut client, &rig, "c", "PLEASE_BE_SLOW").await;
-    let agent_id = id.clone();
-    client
-        .wait_within(TURN_DEADLINE, move |m| {
-            m["type"] == "agent_stream"
-                && m["payload"]["agentId"] == agent_id.as_str()
-                && m["payload"]["event"]["item"]["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("tick"))
-        })
-        .await;
+    first_tick(&mut client, &id).await;
     let asked = Instant::now();
     let canceled = client
         .request(json!({"type": "cancel_agent_request", "requestId": "x", "agentId": id}))
@@ -373,13 +391,8 @@ async fn cancel_mid_stream(agent: Agent) {
         asked.elapsed()
     );
     assert_eq!(fetch(&mut client, &id, "f").await["status"], "idle");
-
-    send(&mut client, &id, "s", "Say hi").await;
-    let end = turn_end(&mut client, &id).await;
-    assert_eq!(end["type"], "turn_completed", "{end}");
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    next_prompt_completes(&mut client, &id, "after a cancel").await;
+    finish(&rig, client, daemon);
 }
 
 /// A turn longer than `--prompt-timeout-ms` fails with a clear message,
@@ -401,15 +414,8 @@ async fn prompt_timeout(agent: Agent) {
     assert_eq!(snapshot["status"], "error", "{snapshot}");
     rig.assert_no_agent_processes(Some(daemon.pid()), REAP);
 
-    send(&mut client, &id, "s", "Say hi").await;
-    let end = turn_end(&mut client, &id).await;
-    assert_eq!(
-        end["type"], "turn_completed",
-        "resumable after a timeout: {end}"
-    );
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    next_prompt_completes(&mut client, &id, "resumable after a timeout").await;
+    finish(&rig, client, daemon);
 }
 
 /// What a new user without credentials sees: a clear error naming what
@@ -435,9 +441,7 @@ async fn without_credentials(agent: Agent, wants: &str) {
     };
     println!("{} without credentials: {error}", agent.provider());
     assert!(error.contains(wants), "{error:?} should mention {wants:?}");
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    finish(&rig, client, daemon);
 }
 
 /// The model API is unreachable: the turn fails (the agent's own error or
@@ -460,9 +464,7 @@ async fn network_unreachable(agent: Agent) {
     };
     println!("{} with the API unreachable: {error}", agent.provider());
     assert!(!error.trim().is_empty());
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    finish(&rig, client, daemon);
 }
 
 /// How a test answers claude's permission prompt.
@@ -569,9 +571,7 @@ async fn claude_tool_call(answer: Answer) {
             .count();
         assert_eq!(asked_again, 1, "allow_always was remembered");
     }
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    finish(&rig, client, daemon);
 }
 
 /// claude's process is killed mid-turn: the turn fails, the agent is in
@@ -581,16 +581,7 @@ async fn claude_crash_mid_turn() {
     let daemon = rig.daemon(&[]);
     let mut client = Client::connect(&daemon.ws_url(), "cid-crash").await;
     let id = create_ok(&mut client, &rig, "c", "PLEASE_BE_SLOW").await;
-    let agent_id = id.clone();
-    client
-        .wait_within(TURN_DEADLINE, move |m| {
-            m["type"] == "agent_stream"
-                && m["payload"]["agentId"] == agent_id.as_str()
-                && m["payload"]["event"]["item"]["text"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("tick"))
-        })
-        .await;
+    first_tick(&mut client, &id).await;
     assert!(rig.kill_agent_processes(daemon.pid()) > 0);
     let end = turn_end(&mut client, &id).await;
     assert_eq!(end["type"], "turn_failed", "{end}");
@@ -598,15 +589,8 @@ async fn claude_crash_mid_turn() {
     assert!(error.contains("exited unexpectedly"), "{error:?}");
     assert_eq!(fetch(&mut client, &id, "f").await["status"], "error");
 
-    send(&mut client, &id, "s", "Say hi").await;
-    let end = turn_end(&mut client, &id).await;
-    assert_eq!(
-        end["type"], "turn_completed",
-        "resumable after a crash: {end}"
-    );
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    next_prompt_completes(&mut client, &id, "resumable after a crash").await;
+    finish(&rig, client, daemon);
 }
 
 /// The providers snapshot lists the four with their real modes once a
@@ -638,9 +622,7 @@ async fn providers_listed(agent: Agent, mode: &str) {
         "{} mode {mode} in {text}",
         agent.provider()
     );
-    drop(client);
-    drop(daemon);
-    rig.assert_no_agent_processes(None, REAP);
+    finish(&rig, client, daemon);
 }
 
 macro_rules! per_agent {
