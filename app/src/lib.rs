@@ -1,30 +1,42 @@
 //! The Leptos application shared by the server (feature `ssr`) and the
 //! browser (feature `hydrate`).
 //!
-//! What lives here: the routes and components, the daemon **registry** (the
-//! browser's list of daemons, kept in localStorage), and the **live channel**
-//! (one WebSocket per tab to the web server that streams each daemon's
-//! connection state). Server-only code sits behind `cfg(feature = "ssr")`;
-//! browser-only code behind `cfg(feature = "hydrate")`.
+//! - `live`: the tab's one channel to the web server (connection states).
+//! - `directory`: every daemon session the tab holds, as fine-grained
+//!   signals fed by the channel (pure rules in `directory::model`).
+//! - `api`: server functions (actions and queries), routed by profile.
+//! - `drafts`, `snapshots`, `registry`: what the browser keeps in storage.
+//! - `routes` (one module per URL) and `components` (shared views).
+//!
+//! Server-only code sits behind `cfg(feature = "ssr")`; browser-only code
+//! behind `cfg(feature = "hydrate")`.
 
+pub mod api;
+pub mod components;
 pub mod config;
+pub mod directory;
+pub mod drafts;
+pub mod error;
 pub mod hosts;
 pub mod live;
+pub mod markdown;
 pub mod registry;
 pub mod routes;
+pub mod snapshots;
+pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 pub use config::AppConfig;
 
 /// The HTML document the server renders around [`App`]. `config` is written
-/// into a `<meta>` tag so the browser learns the fallback daemon URL without
-/// a round trip (the head is not hydrated, so it need not match anything).
+/// into `<meta>` tags so the browser learns the fallback daemon URL and
+/// profile id without a round trip (the head is not hydrated).
 pub fn shell(options: LeptosOptions, config: AppConfig) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -32,8 +44,10 @@ pub fn shell(options: LeptosOptions, config: AppConfig) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="dark light" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <meta name=config::FALLBACK_URL_META content=config.fallback_ws_url.clone() />
+                <meta name=config::FALLBACK_ID_META content=config.fallback_profile_id.clone() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -45,18 +59,29 @@ pub fn shell(options: LeptosOptions, config: AppConfig) -> impl IntoView {
     }
 }
 
-/// Root component: meta context, stylesheet, title and the router.
+/// Root component: contexts (live state, directory, drafts), then the
+/// router with the site map.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    live::provide_live_state();
+    let live = live::provide_live_state();
+    let directory = directory::provide_directory();
+    let drafts = drafts::provide_drafts();
+    let send_errors = drafts::provide_send_errors();
+    live::start_after_hydration(live, directory, drafts, send_errors);
     view! {
         <Stylesheet id="leptos" href="/pkg/paseo-web.css" />
         <Title text="Paseo — all your agents" />
         <Router>
+            <components::layout::Header />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=StaticSegment("") view=routes::home::HomePage />
+                    <Route
+                        path=(StaticSegment("agent"), ParamSegment("server_id"), ParamSegment("agent_id"))
+                        view=routes::agent::AgentPage
+                    />
+                    <Route path=(StaticSegment("agent"), ParamSegment("id")) view=routes::legacy::LegacyAgentPage />
                 </Routes>
             </main>
         </Router>

@@ -153,10 +153,17 @@ pub mod storage {
     }
 
     /// Loads (and if needed seeds, migrates or repairs) the registry.
-    pub fn load_registry(fallback_ws_url: &str) -> Vec<DaemonProfile> {
+    /// `fallback_id` (the server's `<meta>`) names the seeded "Local Host",
+    /// so the server can render `/agent/<that id>/…` at first paint.
+    pub fn load_registry(fallback_ws_url: &str, fallback_id: Option<&str>) -> Vec<DaemonProfile> {
         let now_ms = js_sys::Date::now() as u64;
         let now = String::from(js_sys::Date::new_0().to_iso_string());
-        let mut new_id = || make_profile_id(now_ms, (js_sys::Math::random() * 16_777_216.0) as u32);
+        let mut first = fallback_id.map(str::to_owned);
+        let mut new_id = || {
+            first.take().unwrap_or_else(|| {
+                make_profile_id(now_ms, (js_sys::Math::random() * 16_777_216.0) as u32)
+            })
+        };
         let outcome = load(
             raw(REGISTRY_KEY).as_deref(),
             raw(LEGACY_SETTINGS_KEY).as_deref(),

@@ -1,3 +1,4 @@
-//! The site map: one module per route.
-
+//! One module per URL.
+pub mod agent;
 pub mod home;
+pub mod legacy;

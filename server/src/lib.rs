@@ -35,6 +35,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// The daemons the server keeps connected itself (embedded daemon).
     pub pinned: Arc<Vec<(String, hub::DaemonKey, String)>>,
+    /// Live-channel tabs and the daemons each may reach (server functions).
+    pub tabs: app::api::ssr::Tabs,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -150,6 +152,7 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, ServerErro
         hub,
         config: Arc::new(config),
         pinned: Arc::new(pinned),
+        tabs: app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE),
     };
     let router = router(state);
 
@@ -175,9 +178,7 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, ServerErro
 /// static files; wrapped in the Host/Origin guard.
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
-    let app_config = app::AppConfig {
-        fallback_ws_url: state.config.fallback_ws_url.clone(),
-    };
+    let app_config = app::AppConfig::for_fallback(&state.config.fallback_ws_url);
     let context = ssr::context(state.clone());
     let shell_options = state.leptos_options.clone();
     let shell_config = app_config.clone();

@@ -24,6 +24,11 @@ pub fn status(status: hub::ConnectionStatus) -> ConnectionStatus {
 pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         let state = state.clone();
+        provide_context(app::api::ssr::ApiContext {
+            hub: state.hub.clone(),
+            tabs: state.tabs.clone(),
+            permission_timeout: std::time::Duration::from_secs(15),
+        });
         provide_context(ConfiguredHosts(Arc::new(move || {
             state
                 .pinned

@@ -15,15 +15,25 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::messages::{BrowserMessage, ServerMessage, WatchedProfile};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::messages::{
+    BrowserMessage, ProfileCursors, ServerMessage, TimelineCursor, WatchedProfile,
+};
 use super::{ChannelStatus, HostState, LiveState};
-use crate::{config, registry};
+use crate::directory::{AgentKey, Change, Directory, TimelineChange};
+use crate::{config, registry, snapshots};
 
 const BASE_DELAY_MS: f64 = 1_000.0;
 const MAX_DELAY_MS: f64 = 30_000.0;
 
 struct Channel {
     state: LiveState,
+    directory: Directory,
+    /// Timelines this socket was asked to follow (re-sent after a reconnect).
+    following: BTreeSet<AgentKey>,
+    /// The token of the previous socket, returned in `resume`.
+    last_token: Option<String>,
     socket: Option<WebSocket>,
     attempt: u32,
     retry: Option<Timeout>,
@@ -35,14 +45,24 @@ struct Channel {
 type Shared = Rc<RefCell<Channel>>;
 
 /// Loads the registry and opens the channel; called once after hydration.
-pub fn start(state: LiveState) {
+pub fn start(state: LiveState, directory: Directory) {
     let fallback = config::fallback_ws_url_from_document();
-    state
-        .profiles
-        .set(registry::storage::load_registry(&fallback));
+    let fallback_id = config::fallback_profile_id_from_document();
+    let profiles = registry::storage::load_registry(&fallback, fallback_id.as_deref());
+    // Cached sessions render at once (stale) while the channel connects.
+    for profile in &profiles {
+        if let Some(session) = snapshots::load(&profile.id) {
+            directory.restore(&profile.id, session);
+        }
+    }
+    state.profiles.set(profiles);
+    snapshots::start_saving(directory, state);
 
     let channel: Shared = Rc::new(RefCell::new(Channel {
         state,
+        directory,
+        following: BTreeSet::new(),
+        last_token: None,
         socket: None,
         attempt: 0,
         retry: None,
@@ -58,6 +78,79 @@ pub fn start(state: LiveState) {
         let profiles = state.profiles.get();
         send(&for_effect, &watch_message(&profiles));
     });
+
+    // Follow what the screens show; unfollow what they stopped showing.
+    let for_follows = channel.clone();
+    Effect::new(move |_| {
+        let wanted: BTreeSet<AgentKey> = directory.followed().into_iter().collect();
+        let open = state.channel.get() == ChannelStatus::Open;
+        if !open {
+            return;
+        }
+        let held = for_follows.borrow().following.clone();
+        for key in wanted.difference(&held) {
+            send(&for_follows, &follow_message(directory, key));
+        }
+        for key in held.difference(&wanted) {
+            send(
+                &for_follows,
+                &BrowserMessage::Unfollow {
+                    profile_id: key.profile_id.clone(),
+                    agent_id: key.agent_id.clone(),
+                },
+            );
+        }
+        for_follows.borrow_mut().following = wanted;
+    });
+}
+
+/// `follow` with the cursor of what the tab holds (the server sends only
+/// the rows after it, or a reset).
+fn follow_message(directory: Directory, key: &AgentKey) -> BrowserMessage {
+    let cursor = directory.with_model(|m| {
+        m.session(&key.profile_id)
+            .and_then(|s| s.timelines.get(&key.agent_id))
+            .and_then(|t| {
+                t.last_seq().map(|seq| TimelineCursor {
+                    epoch: t.epoch.clone(),
+                    seq,
+                })
+            })
+    });
+    BrowserMessage::Follow {
+        profile_id: key.profile_id.clone(),
+        agent_id: key.agent_id.clone(),
+        cursor,
+    }
+}
+
+/// `resume`: per profile the `agents_version` held and the cursors of the
+/// followed timelines, plus the previous socket's token.
+fn resume_message(directory: Directory, following: &BTreeSet<AgentKey>, token: Option<String>) -> BrowserMessage {
+    let mut cursors: BTreeMap<String, ProfileCursors> = BTreeMap::new();
+    directory.with_model(|m| {
+        for (profile_id, session) in &m.sessions {
+            let entry = cursors.entry(profile_id.clone()).or_default();
+            entry.agents_version = if session.live { session.agents_version } else { 0 };
+            for key in following.iter().filter(|k| &k.profile_id == profile_id) {
+                if let Some(t) = session.timelines.get(&key.agent_id)
+                    && let Some(seq) = t.last_seq()
+                {
+                    entry.timelines.insert(
+                        key.agent_id.clone(),
+                        TimelineCursor {
+                            epoch: t.epoch.clone(),
+                            seq,
+                        },
+                    );
+                }
+            }
+        }
+    });
+    BrowserMessage::Resume {
+        cursors,
+        tab_token: token,
+    }
 }
 
 fn live_url() -> Option<String> {
@@ -129,21 +222,32 @@ fn connect(channel: &Shared) {
             return;
         };
         leptos::logging::log!("live channel: open");
-        let profiles = {
+        let (profiles, resume) = {
             let mut ch = channel.borrow_mut();
             ch.attempt = 0;
-            ch.state.channel.set(ChannelStatus::Open);
-            ch.state.profiles.get_untracked()
+            // Followed timelines go in `resume`; the follow effect re-sends
+            // the rest once the channel reads open.
+            let following: BTreeSet<AgentKey> =
+                ch.directory.followed().into_iter().collect();
+            let resume = resume_message(ch.directory, &following, ch.last_token.clone());
+            ch.following = following;
+            (ch.state.profiles.get_untracked(), resume)
         };
+        send(&channel, &resume);
         send(&channel, &watch_message(&profiles));
+        channel.borrow().state.channel.set(ChannelStatus::Open);
     });
 
+    let weak = Rc::downgrade(channel);
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(text) = event.data().as_string() else {
             return;
         };
+        let Some(channel) = weak.upgrade() else {
+            return;
+        };
         match serde_json::from_str::<ServerMessage>(&text) {
-            Ok(message) => apply(state, message),
+            Ok(message) => on_server_message(&channel, message),
             Err(err) => leptos::logging::warn!("live channel: unreadable message ({err})"),
         }
     });
@@ -154,7 +258,11 @@ fn connect(channel: &Shared) {
             return;
         };
         leptos::logging::warn!("live channel: closed (code {}), reconnecting", event.code());
-        channel.borrow().state.channel.set(ChannelStatus::Closed);
+        {
+            let ch = channel.borrow();
+            ch.directory.tab_token.set(None);
+            ch.state.channel.set(ChannelStatus::Closed);
+        }
         schedule_reconnect(&channel);
     });
 
@@ -190,9 +298,40 @@ fn schedule_reconnect(channel: &Shared) {
     channel.borrow_mut().retry = Some(timeout);
 }
 
-fn apply(state: LiveState, message: ServerMessage) {
-    // The skeleton renders connection states only; session data lands with
-    // the hub's mirror.
+fn on_server_message(channel: &Shared, message: ServerMessage) {
+    let (state, directory) = {
+        let ch = channel.borrow();
+        (ch.state, ch.directory)
+    };
+    match &message {
+        ServerMessage::Hello { tab_token } => {
+            channel.borrow_mut().last_token = Some(tab_token.clone());
+            directory.tab_token.set(Some(tab_token.clone()));
+            return;
+        }
+        ServerMessage::State { .. } => apply_state(state, message.clone()),
+        ServerMessage::Error {
+            message: text,
+            profile_id,
+            agent_id,
+        } => leptos::logging::warn!(
+            "live channel: server says: {text} (profile {profile_id:?}, agent {agent_id:?})"
+        ),
+        _ => {}
+    }
+    for change in directory.apply(message) {
+        // A gap is never guessed: ask for what follows what the tab holds.
+        if let Change::Timeline {
+            key,
+            change: TimelineChange::Gap { .. },
+        } = change
+        {
+            send(channel, &follow_message(directory, &key));
+        }
+    }
+}
+
+fn apply_state(state: LiveState, message: ServerMessage) {
     let ServerMessage::State {
         profile_id,
         status,

@@ -101,9 +101,13 @@ pub enum BrowserMessage {
         profile_id: String,
         agent_id: String,
     },
-    /// After a channel reconnect: what the tab already has.
+    /// After a channel reconnect (or a reload with cached snapshots): what
+    /// the tab already has, and the token its previous channel was given
+    /// (server functions sent with it during the reconnect still resolve).
     Resume {
         cursors: BTreeMap<String, ProfileCursors>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tab_token: Option<String>,
     },
     #[serde(other)]
     Unknown,
@@ -128,6 +132,9 @@ pub struct LiveTimelineItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
+    /// The channel's first message: the token this tab's server functions
+    /// carry (at least 128 random bits; never put in a URL).
+    Hello { tab_token: String },
     /// A daemon's connection state changed (or first contact).
     State {
         profile_id: String,

@@ -60,13 +60,78 @@ impl LiveState {
     }
 }
 
-/// Provides [`LiveState`] and, in the browser, starts the live channel.
-pub fn provide_live_state() {
+/// Provides [`LiveState`] (the connections context).
+pub fn provide_live_state() -> LiveState {
     let state = LiveState::new();
     provide_context(state);
+    state
+}
+
+/// The connections context provided at the root.
+pub fn use_live() -> LiveState {
+    expect_context::<LiveState>()
+}
+
+impl LiveState {
+    /// What the screens show for a host: its live status, or `stale` while
+    /// the tab's own channel is down (its last "online" is not current).
+    pub fn shown_status(&self, profile_id: &str) -> &'static str {
+        if self.channel.get() != ChannelStatus::Open && self.hydrated.get() {
+            return "stale";
+        }
+        self.hosts
+            .with(|h| h.get(profile_id).map(|s| s.status))
+            .unwrap_or(ConnectionStatus::Connecting)
+            .as_str()
+    }
+
+    /// Whether actions on a host can go out now, or why not.
+    pub fn can_act(&self, profile_id: &str) -> Result<(), String> {
+        if self.channel.get() != ChannelStatus::Open {
+            return Err("the connection to the web server is down; reconnecting…".into());
+        }
+        let host = self.hosts.with(|h| h.get(profile_id).cloned());
+        match host {
+            Some(h) if h.status == ConnectionStatus::Online => Ok(()),
+            Some(h) => Err(format!(
+                "this host is {}{}",
+                h.status.as_str(),
+                h.last_error.map(|e| format!(": {e}")).unwrap_or_default()
+            )),
+            None => Err("this host is still connecting".into()),
+        }
+    }
+
+    /// A profile's label (tracked).
+    pub fn label(&self, profile_id: &str) -> String {
+        self.profiles.with(|p| {
+            p.iter()
+                .find(|p| p.id == profile_id)
+                .map(|p| p.label.clone())
+                .unwrap_or_else(|| profile_id.to_owned())
+        })
+    }
+}
+
+/// After hydration (never during SSR): loads the registry, drafts and cached
+/// sessions, opens the channel and starts the queue sender.
+pub fn start_after_hydration(
+    state: LiveState,
+    directory: crate::directory::Directory,
+    drafts: crate::drafts::Drafts,
+    send_errors: crate::drafts::SendErrors,
+) {
     Effect::new(move |_| {
         state.hydrated.set(true);
         #[cfg(feature = "hydrate")]
-        client::start(state);
+        {
+            client::start(state, directory);
+            for profile in state.profiles.get_untracked() {
+                drafts.load(&profile.id);
+            }
+            crate::drafts::sender::start(drafts, directory, state, send_errors);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (directory, drafts, send_errors);
     });
 }

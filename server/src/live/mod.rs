@@ -42,7 +42,24 @@ async fn serve(mut socket: WebSocket, state: AppState) {
     // Subscribe before the session reads any mirror, so no change between
     // a read and the first event is missed (duplicates are filtered).
     let mut events = state.hub.subscribe();
-    let mut session = Session::new(state.hub.clone());
+    let token = state.tabs.open();
+    let hello = ServerMessage::Hello {
+        tab_token: token.clone(),
+    };
+    if send(&mut socket, &hello).await.is_err() {
+        state.tabs.close(&token);
+        return;
+    }
+    let mut session = Session::new(state.hub.clone(), state.tabs.clone(), token.clone());
+    serve_session(&mut socket, &mut events, &mut session).await;
+    state.tabs.close(&token);
+}
+
+async fn serve_session(
+    socket: &mut WebSocket,
+    events: &mut tokio::sync::broadcast::Receiver<hub::HubEvent>,
+    session: &mut Session,
+) {
     loop {
         let replies = tokio::select! {
             incoming = socket.recv() => match incoming {
@@ -70,7 +87,7 @@ async fn serve(mut socket: WebSocket, state: AppState) {
             },
         };
         for reply in &replies {
-            if send(&mut socket, reply).await.is_err() {
+            if send(socket, reply).await.is_err() {
                 return;
             }
         }

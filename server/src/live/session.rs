@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use app::api::ssr::Tabs;
 use app::live::messages::{BrowserMessage, ProfileCursors, ServerMessage, WatchedProfile};
 use hub::{DaemonKey, FollowGuard, Hub, HubEvent, WatchGuard};
 use protocol::{FetchAgentTimelineRequest, TimelineCursor, TimelineDirection, TimelineProjection};
@@ -42,6 +43,10 @@ struct Profile {
 /// The state of one live-channel socket.
 pub(super) struct Session {
     hub: Hub,
+    /// The tab's token and the server's table of tabs: every `watch`
+    /// records which daemon each profile is, for server functions.
+    tabs: Tabs,
+    token: String,
     profiles: BTreeMap<String, Profile>,
     /// A `watch` arrived on this socket (a `resume` before it is kept for it).
     watched: bool,
@@ -50,9 +55,11 @@ pub(super) struct Session {
 }
 
 impl Session {
-    pub(super) fn new(hub: Hub) -> Self {
+    pub(super) fn new(hub: Hub, tabs: Tabs, token: String) -> Self {
         Session {
             hub,
+            tabs,
+            token,
             profiles: BTreeMap::new(),
             watched: false,
             pending_resume: BTreeMap::new(),
@@ -84,7 +91,12 @@ impl Session {
                 }
                 Vec::new()
             }
-            Ok(BrowserMessage::Resume { cursors }) => self.resume(cursors).await,
+            Ok(BrowserMessage::Resume { cursors, tab_token }) => {
+                if let Some(old) = tab_token {
+                    self.tabs.adopt(&self.token, &old);
+                }
+                self.resume(cursors).await
+            }
             Ok(BrowserMessage::Unknown) => {
                 vec![convert::error("unknown live message type", None, None)]
             }
@@ -179,6 +191,13 @@ impl Session {
             }
             out.extend(self.catch_up(&id).await);
         }
+        self.tabs.set_profiles(
+            &self.token,
+            self.profiles
+                .iter()
+                .map(|(id, profile)| (id.clone(), profile.key.clone()))
+                .collect(),
+        );
         out
     }
 

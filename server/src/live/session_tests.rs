@@ -74,7 +74,9 @@ async fn a_lagging_socket_gets_what_it_missed_once() {
     let url = format!("ws://{}/ws", daemon.local_addr());
     let hub = Hub::new(HubConfig::default());
     let mut events = hub.subscribe();
-    let mut session = Session::new(hub.clone());
+    let tabs = app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE);
+    let token = tabs.open();
+    let mut session = Session::new(hub.clone(), tabs.clone(), token.clone());
     let watch = serde_json::json!({"type": "watch", "profiles": [
         {"profile_id": "p", "label": "t", "ws_url": url}]});
     let mut sent = session.on_text(&watch.to_string()).await;

@@ -1,0 +1,216 @@
+//! Agent lifecycle and messages: create, send, cancel, archive, delete,
+//! mode and model, and retrying a host now.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What a create returns: the profile it targeted (the daemon's
+/// `agent_created` names only the agent) and the new agent's id, so the
+/// dialog navigates to the right host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAgent {
+    pub profile_id: String,
+    pub agent_id: String,
+}
+
+/// The daemon's answer to a send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAck {
+    pub agent_id: String,
+    pub accepted: bool,
+    pub error: Option<String>,
+}
+
+/// What the dialog asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAgentForm {
+    pub provider: String,
+    pub cwd: String,
+    pub model: Option<String>,
+    pub mode_id: Option<String>,
+    pub title: Option<String>,
+    pub initial_prompt: Option<String>,
+    /// `messageId` of the initial prompt, made once in the browser.
+    pub message_id: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[server(endpoint = "agents/create")]
+pub async fn create_agent(
+    tab: String,
+    profile_id: String,
+    form: CreateAgentForm,
+) -> Result<CreatedAgent, AppError> {
+    use protocol::{AgentSessionConfig, CreateAgentRequest, SessionMessage, SessionRequest, StatusPayload};
+
+    use super::ssr::{call, request_id, unexpected};
+    let provider = form.provider.trim().to_owned();
+    let cwd = form.cwd.trim().to_owned();
+    if provider.is_empty() {
+        return Err(AppError::BadRequest("choose a provider".into()));
+    }
+    if cwd.is_empty() {
+        return Err(AppError::BadRequest("give the agent a working directory".into()));
+    }
+    let request = CreateAgentRequest {
+        request_id: request_id("create"),
+        config: AgentSessionConfig {
+            provider,
+            cwd,
+            mode_id: non_empty(form.mode_id),
+            model: non_empty(form.model),
+            title: non_empty(form.title),
+            ..AgentSessionConfig::default()
+        },
+        initial_prompt: non_empty(form.initial_prompt),
+        client_message_id: non_empty(form.message_id),
+        ..CreateAgentRequest::default()
+    };
+    let answer = call(&tab, &profile_id, SessionRequest::CreateAgentRequest(request)).await?;
+    match answer {
+        SessionMessage::Status(StatusPayload::AgentCreated { agent_id, .. }) => {
+            Ok(CreatedAgent { profile_id, agent_id })
+        }
+        SessionMessage::Status(StatusPayload::AgentCreateFailed { error, error_code, .. }) => {
+            Err(AppError::Rpc {
+                code: error_code,
+                message: error,
+            })
+        }
+        other => Err(unexpected("create_agent_request", &other)),
+    }
+}
+
+#[server(endpoint = "agents/send")]
+pub async fn send_message(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    text: String,
+    message_id: String,
+) -> Result<SendAck, AppError> {
+    use protocol::{SendAgentMessageRequest, SessionMessage, SessionRequest};
+
+    use super::ssr::{call, request_id, unexpected};
+    if text.trim().is_empty() {
+        return Err(AppError::BadRequest("the message is empty".into()));
+    }
+    let request = SendAgentMessageRequest {
+        request_id: request_id("send"),
+        agent_id,
+        text,
+        message_id: Some(message_id).filter(|id| !id.is_empty()),
+        ..SendAgentMessageRequest::default()
+    };
+    match call(&tab, &profile_id, SessionRequest::SendAgentMessageRequest(request)).await? {
+        SessionMessage::SendAgentMessageResponse(ack) => Ok(SendAck {
+            agent_id: ack.agent_id,
+            accepted: ack.accepted,
+            error: ack.error,
+        }),
+        other => Err(unexpected("send_agent_message_request", &other)),
+    }
+}
+
+#[server(endpoint = "agents/cancel")]
+pub async fn cancel_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+    use protocol::{CancelAgentRequest, SessionRequest};
+
+    use super::ssr::{call, request_id};
+    let request = CancelAgentRequest {
+        agent_id,
+        request_id: Some(request_id("cancel")),
+    };
+    call(&tab, &profile_id, SessionRequest::CancelAgentRequest(request)).await?;
+    Ok(())
+}
+
+#[server(endpoint = "agents/archive")]
+pub async fn archive_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+    use protocol::{ArchiveAgentRequest, SessionRequest};
+
+    use super::ssr::{call, request_id};
+    let request = ArchiveAgentRequest {
+        agent_id,
+        request_id: request_id("archive"),
+    };
+    call(&tab, &profile_id, SessionRequest::ArchiveAgentRequest(request)).await?;
+    Ok(())
+}
+
+#[server(endpoint = "agents/delete")]
+pub async fn delete_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+    use protocol::{DeleteAgentRequest, SessionRequest};
+
+    use super::ssr::{call, request_id};
+    let request = DeleteAgentRequest {
+        agent_id,
+        request_id: request_id("delete"),
+    };
+    call(&tab, &profile_id, SessionRequest::DeleteAgentRequest(request)).await?;
+    Ok(())
+}
+
+#[server(endpoint = "agents/mode")]
+pub async fn set_mode(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    mode_id: String,
+) -> Result<(), AppError> {
+    use protocol::{SessionMessage, SessionRequest, SetAgentModeRequest};
+
+    use super::ssr::{call, request_id};
+    let request = SetAgentModeRequest {
+        agent_id,
+        mode_id,
+        request_id: request_id("mode"),
+    };
+    match call(&tab, &profile_id, SessionRequest::SetAgentModeRequest(request)).await? {
+        SessionMessage::SetAgentModeResponse(ack) if !ack.accepted => Err(AppError::Rpc {
+            code: None,
+            message: ack.error.unwrap_or_else(|| "the agent refused the mode".into()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[server(endpoint = "agents/model")]
+pub async fn set_model(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    model_id: Option<String>,
+) -> Result<(), AppError> {
+    use protocol::{SessionMessage, SessionRequest, SetAgentModelRequest};
+
+    use super::ssr::{call, request_id};
+    let request = SetAgentModelRequest {
+        agent_id,
+        model_id: non_empty(model_id),
+        request_id: request_id("model"),
+    };
+    match call(&tab, &profile_id, SessionRequest::SetAgentModelRequest(request)).await? {
+        SessionMessage::SetAgentModelResponse(ack) if !ack.accepted => Err(AppError::Rpc {
+            code: None,
+            message: ack.error.unwrap_or_else(|| "the agent refused the model".into()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Skips the wait before the next connection attempt to a host.
+#[server(endpoint = "hosts/retry")]
+pub async fn retry_host(tab: String, profile_id: String) -> Result<(), AppError> {
+    let (api, key) = super::ssr::target(&tab, &profile_id)?;
+    api.hub.retry_now(&key);
+    Ok(())
+}

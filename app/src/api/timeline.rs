@@ -1,0 +1,64 @@
+//! Older timeline pages, by cursor (`direction: before`), merged by seq in
+//! the browser's directory.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::live::messages::LiveTimelineItem;
+
+/// One page of rows before a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OlderPage {
+    pub epoch: String,
+    pub items: Vec<LiveTimelineItem>,
+    pub has_older: bool,
+}
+
+#[server(endpoint = "timeline/older")]
+pub async fn fetch_older(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    epoch: String,
+    before_seq: u64,
+    limit: u32,
+) -> Result<OlderPage, AppError> {
+    use protocol::{FetchAgentTimelineRequest, TimelineCursor, TimelineDirection, TimelineProjection};
+
+    use super::ssr::{hub_error, request_id, target};
+    let (api, key) = target(&tab, &profile_id)?;
+    let request = FetchAgentTimelineRequest {
+        agent_id,
+        request_id: request_id("older"),
+        direction: Some(TimelineDirection::Before),
+        cursor: Some(TimelineCursor {
+            epoch,
+            seq: before_seq,
+        }),
+        limit: Some(u64::from(limit.clamp(1, 500))),
+        projection: Some(TimelineProjection::Canonical),
+    };
+    let page = api.hub.fetch_timeline(&key, request).await.map_err(hub_error)?;
+    if let Some(error) = page.error {
+        return Err(AppError::Rpc {
+            code: None,
+            message: error,
+        });
+    }
+    Ok(OlderPage {
+        epoch: page.epoch,
+        has_older: page.has_older,
+        items: page
+            .entries
+            .into_iter()
+            .map(|entry| LiveTimelineItem {
+                seq_start: entry.seq_start,
+                seq_end: entry.seq_end,
+                item: serde_json::to_value(&entry.item).unwrap_or_default(),
+                provider: entry.provider,
+                timestamp: entry.timestamp,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,8 @@
+//! Views shared by several routes, grouped by feature.
+pub mod agent_list;
+pub mod composer;
+pub mod create_dialog;
+pub mod hosts;
+pub mod layout;
+pub mod permission;
+pub mod timeline;

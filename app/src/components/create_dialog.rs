@@ -1,0 +1,194 @@
+//! Create an agent on any host: host (default: the one being looked at,
+//! else the first online), provider (unavailable ones shown with their
+//! reason), model, mode, folder (with the host's recent folders), optional
+//! first message. Blocked while the host is offline, saying why; on success
+//! it navigates to `/agent/<profile>/<agent>` of the profile the server
+//! function returned.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use protocol::ProviderStatus;
+
+use crate::api::agents::{CreateAgentForm, create_agent};
+use crate::directory::use_directory;
+use crate::live::{ConnectionStatus, use_live};
+
+#[component]
+pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let preferred = StoredValue::new(preferred_profile);
+    view! {
+        <button class="primary new-agent" on:click=move |_| open.set(true)>"New agent"</button>
+        <Show when=move || open.get()>
+            <CreateAgentDialog preferred=preferred.get_value() on_close=move || open.set(false) />
+        </Show>
+    }
+}
+
+#[component]
+fn CreateAgentDialog(preferred: Option<String>, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let live = use_live();
+    let directory = use_directory();
+    let navigate = use_navigate();
+    let default_host = preferred
+        .filter(|id| live.profiles.with_untracked(|p| p.iter().any(|p| &p.id == id)))
+        .or_else(|| {
+            let hosts = live.hosts.get_untracked();
+            live.profiles.with_untracked(|profiles| {
+                profiles
+                    .iter()
+                    .find(|p| hosts.get(&p.id).map(|h| h.status) == Some(ConnectionStatus::Online))
+                    .or(profiles.first())
+                    .map(|p| p.id.clone())
+            })
+        })
+        .unwrap_or_default();
+    let host = RwSignal::new(default_host);
+    let provider = RwSignal::new(String::new());
+    let model = RwSignal::new(String::new());
+    let mode = RwSignal::new(String::new());
+    let cwd = RwSignal::new(String::new());
+    let prompt = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    let providers = move || directory.providers(&host.get());
+    // Default provider: the first ready one of the chosen host.
+    Effect::new(move |_| {
+        let list = providers();
+        let current = provider.get_untracked();
+        if !list.iter().any(|p| p.provider == current && p.status == ProviderStatus::Ready)
+            && let Some(first) = list.iter().find(|p| p.status == ProviderStatus::Ready)
+        {
+            provider.set(first.provider.clone());
+        }
+    });
+    let chosen = move || providers().into_iter().find(|p| p.provider == provider.get());
+    let recent_cwds = move || {
+        let h = host.get();
+        let mut cwds: Vec<String> = directory
+            .keys()
+            .into_iter()
+            .filter(|k| k.profile_id == h)
+            .filter_map(|k| directory.agent(&k).map(|c| c.snapshot.with(|a| a.cwd.clone())))
+            .collect();
+        cwds.sort();
+        cwds.dedup();
+        cwds
+    };
+    let blocked = move || live.can_act(&host.get()).err();
+
+    let close = on_close.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(why) = blocked() {
+            error.set(Some(why));
+            return;
+        }
+        let Some(token) = directory.tab_token.get_untracked() else {
+            error.set(Some("not connected to the web server".into()));
+            return;
+        };
+        let form = CreateAgentForm {
+            provider: provider.get_untracked(),
+            cwd: cwd.get_untracked(),
+            model: Some(model.get_untracked()),
+            mode_id: Some(mode.get_untracked()),
+            title: None,
+            initial_prompt: Some(prompt.get_untracked()),
+            message_id: None,
+        };
+        let profile_id = host.get_untracked();
+        busy.set(true);
+        error.set(None);
+        let navigate = navigate.clone();
+        let close = close.clone();
+        leptos::task::spawn_local(async move {
+            match create_agent(token, profile_id, form).await {
+                Ok(created) => {
+                    close();
+                    navigate(&format!("/agent/{}/{}", created.profile_id, created.agent_id), Default::default());
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    let close = on_close.clone();
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()></div>
+        <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title">
+            <form on:submit=submit>
+                <h2 id="create-title">"New agent"</h2>
+                <label>
+                    "Host"
+                    <select name="host" on:change=move |ev| host.set(event_target_value(&ev))>
+                        {move || live.profiles.get().into_iter().map(|p| {
+                            let status = live.shown_status(&p.id);
+                            let selected = p.id == host.get_untracked();
+                            view! { <option value=p.id.clone() selected=selected>{format!("{} ({status})", p.label)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Provider"
+                    <select name="provider" on:change=move |ev| provider.set(event_target_value(&ev))>
+                        {move || providers().into_iter().map(|p| {
+                            let ready = p.status == ProviderStatus::Ready;
+                            let label = p.label.clone().unwrap_or_else(|| p.provider.clone());
+                            let text = if ready {
+                                label
+                            } else {
+                                format!("{label} — unavailable{}", p.error.clone().map(|e| format!(": {e}")).unwrap_or_default())
+                            };
+                            let selected = p.provider == provider.get_untracked();
+                            view! { <option value=p.provider.clone() disabled=!ready selected=selected>{text}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || chosen().and_then(|p| p.models).is_some_and(|m| !m.is_empty())>
+                    <label>
+                        "Model"
+                        <select name="model" on:change=move |ev| model.set(event_target_value(&ev))>
+                            <option value="">"Provider default"</option>
+                            {move || chosen().and_then(|p| p.models).unwrap_or_default().into_iter().map(|m| view! {
+                                <option value=m.id.clone()>{m.label.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <Show when=move || chosen().and_then(|p| p.modes).is_some_and(|m| !m.is_empty())>
+                    <label>
+                        "Mode"
+                        <select name="mode" on:change=move |ev| mode.set(event_target_value(&ev))>
+                            <option value="">"Provider default"</option>
+                            {move || chosen().and_then(|p| p.modes).unwrap_or_default().into_iter().map(|m| view! {
+                                <option value=m.id.clone()>{m.label.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <label>
+                    "Folder on that host"
+                    <input name="cwd" list="recent-cwds" required placeholder="/home/you/project"
+                        prop:value=move || cwd.get() on:input=move |ev| cwd.set(event_target_value(&ev)) />
+                    <datalist id="recent-cwds">
+                        {move || recent_cwds().into_iter().map(|c| view! { <option value=c></option> }).collect_view()}
+                    </datalist>
+                </label>
+                <label>
+                    "First message (optional)"
+                    <textarea name="prompt" rows="3" prop:value=move || prompt.get() on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
+                </label>
+                {move || blocked().map(|why| view! { <p class="inline-note" role="status">{format!("Can't create here: {why}")}</p> })}
+                {move || error.get().map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" on:click={let close = on_close.clone(); move |_| close()}>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || busy.get() || blocked().is_some()>
+                        {move || if busy.get() { "Creating…" } else { "Create agent" }}
+                    </button>
+                </div>
+            </form>
+        </div>
+    }
+}

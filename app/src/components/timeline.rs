@@ -1,0 +1,377 @@
+//! One agent's timeline: a keyed list of display items (by `seq_start`),
+//! each rendering its own signal, so a streamed chunk re-renders only the
+//! growing message. Every item carries `data-seq-start`/`data-seq-end`.
+//! Older pages load on demand ("Load earlier") with the scroll position
+//! kept; the view follows the bottom unless the user scrolled up.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use protocol::{TimelineItem, ToolCallDetail, ToolCallStatus};
+
+use crate::api::timeline::fetch_older;
+use crate::directory::{AgentKey, DisplayItem, use_directory};
+use crate::drafts::use_drafts;
+use crate::markdown::to_safe_html;
+
+const PAGE: u32 = 100;
+
+#[component]
+pub fn Timeline(key: AgentKey) -> impl IntoView {
+    let directory = use_directory();
+    let drafts = use_drafts();
+    let cell = directory.timeline(&key);
+    let scroller = NodeRef::<Div>::new();
+    let stick = RwSignal::new(true);
+    let loading_older = RwSignal::new(false);
+    let older_error = RwSignal::new(None::<String>);
+
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            stick.set(gap < 48);
+        }
+    };
+    let to_bottom = move || {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    };
+    // Follow the bottom when items come or grow, unless scrolled up.
+    {
+        let keys = cell.keys.clone();
+        let cell = cell.clone();
+        Effect::new(move |_| {
+            let keys = keys.get();
+            if let Some(last) = keys.last().and_then(|seq| cell.item(*seq)) {
+                last.track();
+            }
+            if stick.get_untracked() {
+                request_animation_frame(to_bottom);
+            }
+        });
+    }
+
+    let load_older = {
+        let key = key.clone();
+        let cell = cell.clone();
+        move |_| {
+            let Some(token) = directory.tab_token.get_untracked() else {
+                older_error.set(Some("not connected to the web server".into()));
+                return;
+            };
+            let Some(first) = cell.keys.get_untracked().first().copied() else {
+                return;
+            };
+            let epoch = cell.epoch.get_untracked();
+            let key = key.clone();
+            loading_older.set(true);
+            leptos::task::spawn_local(async move {
+                let before_height = scroller.get_untracked().map(|el| el.scroll_height());
+                match fetch_older(token, key.profile_id.clone(), key.agent_id.clone(), epoch.clone(), first, PAGE).await {
+                    Ok(page) => {
+                        older_error.set(None);
+                        directory.prepend(&key, &page.epoch, page.items, page.has_older);
+                        // Keep what the user was reading in place.
+                        request_animation_frame(move || {
+                            if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
+                                el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
+                            }
+                        });
+                    }
+                    Err(err) => older_error.set(Some(err.to_string())),
+                }
+                loading_older.set(false);
+            });
+        }
+    };
+
+    let pending_key = key.clone();
+    let pending = move || drafts.queue(&pending_key.profile_id, &pending_key.agent_id);
+    let has_older = cell.has_older.clone();
+    let loaded = cell.loaded.clone();
+    let keys = cell.keys.clone();
+    let items_cell = cell.clone();
+    view! {
+        <div class="timeline" node_ref=scroller on:scroll=on_scroll aria-live="polite">
+            <Show when=move || has_older.get()>
+                <button class="load-older" on:click=load_older.clone() disabled=move || loading_older.get()>
+                    {move || if loading_older.get() { "Loading earlier messages…" } else { "Load earlier" }}
+                </button>
+            </Show>
+            {move || older_error.get().map(|e| view! { <p class="inline-error">{e}</p> })}
+            <Show when=move || !loaded.get()>
+                <p class="timeline-loading">"Loading the conversation…"</p>
+            </Show>
+            <For
+                each=move || keys.get()
+                key=|seq| *seq
+                children=move |seq| {
+                    match items_cell.item(seq) {
+                        Some(item) => view! { <Item item /> }.into_any(),
+                        None => ().into_any(),
+                    }
+                }
+            />
+            <For
+                each=pending
+                key=|q| q.message_id.clone()
+                children=|q| view! {
+                    <div class="item item-user" data-pending="true" data-message-id=q.message_id.clone()>
+                        <div class="bubble">{q.text.clone()}</div>
+                        <span class="pending-note">"queued"</span>
+                    </div>
+                }
+            />
+        </div>
+        <Show when=move || !stick.get()>
+            <button class="jump-latest" on:click=move |_| { stick.set(true); to_bottom(); }>"Jump to latest ↓"</button>
+        </Show>
+    }
+}
+
+/// One display item. Its kind never changes (merges keep it); its text and
+/// seq end grow.
+#[component]
+pub fn Item(item: ArcRwSignal<DisplayItem>) -> impl IntoView {
+    let start = item.with_untracked(|i| i.seq_start);
+    let end = {
+        let item = item.clone();
+        move || item.with(|i| i.seq_end)
+    };
+    let kind = item.with_untracked(|i| kind_name(&i.item));
+    let body = {
+        let item = item.clone();
+        move || item.with(|i| render_item(&i.item))
+    };
+    view! {
+        <div class=format!("item item-{kind}") data-seq-start=start data-seq-end=end>
+            {body}
+        </div>
+    }
+}
+
+pub fn kind_name(item: &TimelineItem) -> &'static str {
+    match item {
+        TimelineItem::UserMessage { .. } => "user",
+        TimelineItem::AssistantMessage { .. } => "assistant",
+        TimelineItem::Reasoning { .. } => "reasoning",
+        TimelineItem::ToolCall(_) => "tool",
+        TimelineItem::Todo { .. } => "todo",
+        TimelineItem::Error { .. } => "error",
+        TimelineItem::Compaction { .. } => "compaction",
+        TimelineItem::Unknown(_) => "unknown",
+    }
+}
+
+/// The content of one item (pure view; also rendered natively in tests).
+pub fn render_item(item: &TimelineItem) -> AnyView {
+    match item {
+        TimelineItem::UserMessage { text, .. } => view! { <div class="bubble">{text.clone()}</div> }.into_any(),
+        TimelineItem::AssistantMessage { text } => {
+            view! { <div class="markdown" inner_html=to_safe_html(text)></div> }.into_any()
+        }
+        TimelineItem::Reasoning { text } => view! {
+            <details class="reasoning">
+                <summary>"Thinking"</summary>
+                <p>{text.clone()}</p>
+            </details>
+        }
+        .into_any(),
+        TimelineItem::ToolCall(call) => {
+            let status = tool_status(call.status);
+            let error = call.error.as_ref().filter(|e| !e.is_null()).map(|e| match e {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            view! {
+                <details class="tool" open=matches!(call.status, ToolCallStatus::Failed)>
+                    <summary>
+                        <span class="tool-name">{call.name.clone()}</span>
+                        <span class="tool-target">{tool_summary(&call.detail)}</span>
+                        <span class=format!("badge tool-{status}")>{status}</span>
+                    </summary>
+                    {tool_detail(&call.detail)}
+                    {error.map(|e| view! { <pre class="tool-error">{e}</pre> })}
+                </details>
+            }
+            .into_any()
+        }
+        TimelineItem::Todo { items } => {
+            let done = items.iter().filter(|t| t.completed).count();
+            let total = items.len();
+            view! {
+                <div class="todo">
+                    <div class="todo-progress">{format!("Plan: {done}/{total} done")}</div>
+                    <ul>
+                        {items
+                            .iter()
+                            .map(|t| view! { <li class:done=t.completed>{if t.completed { "☑ " } else { "☐ " }}{t.text.clone()}</li> })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any()
+        }
+        TimelineItem::Error { message } => view! { <div class="error-row" role="alert">{message.clone()}</div> }.into_any(),
+        TimelineItem::Compaction { status, pre_tokens, .. } => {
+            let what = match status {
+                protocol::CompactionStatus::Loading => "Compacting the conversation…",
+                _ => "Conversation compacted",
+            };
+            let tokens = pre_tokens.map(|t| format!(" ({t} tokens before)")).unwrap_or_default();
+            view! { <div class="compaction">{format!("{what}{tokens}")}</div> }.into_any()
+        }
+        TimelineItem::Unknown(value) => view! {
+            <details class="unknown">
+                <summary>{value.get("type").and_then(|t| t.as_str()).unwrap_or("item").to_owned()}</summary>
+                <pre>{serde_json::to_string_pretty(value).unwrap_or_default()}</pre>
+            </details>
+        }
+        .into_any(),
+    }
+}
+
+fn tool_status(status: ToolCallStatus) -> &'static str {
+    match status {
+        ToolCallStatus::Running => "running",
+        ToolCallStatus::Completed => "completed",
+        ToolCallStatus::Failed => "failed",
+        ToolCallStatus::Canceled => "canceled",
+        ToolCallStatus::Unknown => "unknown",
+    }
+}
+
+/// One line saying what a tool call is about.
+pub fn tool_summary(detail: &ToolCallDetail) -> String {
+    match detail {
+        ToolCallDetail::Shell { command, .. } => command.clone(),
+        ToolCallDetail::Read { file_path, .. }
+        | ToolCallDetail::Edit { file_path, .. }
+        | ToolCallDetail::Write { file_path, .. } => file_path.clone(),
+        ToolCallDetail::Search { query, .. } => query.clone(),
+        ToolCallDetail::Fetch { url, .. } => url.clone(),
+        ToolCallDetail::SubAgent { description, sub_agent_type, .. } => description
+            .clone()
+            .or_else(|| sub_agent_type.clone())
+            .unwrap_or_default(),
+        ToolCallDetail::PlainText { label, .. } => label.clone().unwrap_or_default(),
+        ToolCallDetail::Plan { .. } => "plan".into(),
+        ToolCallDetail::WorktreeSetup { branch_name, .. } => branch_name.clone(),
+        ToolCallDetail::Unknown { .. } | ToolCallDetail::Unrecognized(_) => String::new(),
+    }
+}
+
+/// A tool call's detail by kind.
+pub fn tool_detail(detail: &ToolCallDetail) -> AnyView {
+    match detail {
+        ToolCallDetail::Shell { command, output, exit_code, .. } => view! {
+            <div class="tool-shell">
+                <pre class="command">{format!("$ {command}")}</pre>
+                {output.clone().map(|o| view! { <pre class="output">{o}</pre> })}
+                {exit_code.map(|c| view! { <span class="exit">{format!("exit {c}")}</span> })}
+            </div>
+        }
+        .into_any(),
+        ToolCallDetail::Edit { file_path, old_string, new_string, unified_diff } => {
+            let diff = unified_diff.clone().unwrap_or_else(|| {
+                let mut d = String::new();
+                for line in old_string.as_deref().unwrap_or_default().lines() {
+                    d.push_str(&format!("-{line}\n"));
+                }
+                for line in new_string.as_deref().unwrap_or_default().lines() {
+                    d.push_str(&format!("+{line}\n"));
+                }
+                d
+            });
+            view! { <div class="tool-edit"><div class="path">{file_path.clone()}</div>{diff_view(&diff)}</div> }.into_any()
+        }
+        ToolCallDetail::Write { file_path, content } => {
+            let diff: String = content
+                .as_deref()
+                .unwrap_or_default()
+                .lines()
+                .map(|l| format!("+{l}\n"))
+                .collect();
+            view! { <div class="tool-edit"><div class="path">{file_path.clone()}</div>{diff_view(&diff)}</div> }.into_any()
+        }
+        ToolCallDetail::Read { file_path, content, .. } => view! {
+            <div class="tool-read">
+                <div class="path">{file_path.clone()}</div>
+                {content.clone().map(|c| view! { <pre class="output">{c}</pre> })}
+            </div>
+        }
+        .into_any(),
+        ToolCallDetail::Search { query, file_paths, web_results, content, .. } => view! {
+            <div class="tool-search">
+                <div class="query">{format!("search: {query}")}</div>
+                {file_paths.clone().map(|paths| view! { <ul>{paths.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul> })}
+                {web_results.clone().map(|results| view! {
+                    <ul>{results.into_iter().map(|r| view! { <li>{safe_link(&r.url, &r.title)}</li> }).collect_view()}</ul>
+                })}
+                {content.clone().map(|c| view! { <pre class="output">{c}</pre> })}
+            </div>
+        }
+        .into_any(),
+        ToolCallDetail::Fetch { url, result, code, .. } => view! {
+            <div class="tool-fetch">
+                <div class="url">{safe_link(url, url)}{code.map(|c| format!(" ({c})"))}</div>
+                {result.clone().map(|r| view! { <pre class="output">{r}</pre> })}
+            </div>
+        }
+        .into_any(),
+        ToolCallDetail::SubAgent { log, actions, .. } => view! {
+            <div class="tool-subagent">
+                {actions.clone().map(|a| view! {
+                    <ol>{a.into_iter().map(|a| view! { <li>{format!("{} {}", a.tool_name, a.summary.unwrap_or_default())}</li> }).collect_view()}</ol>
+                })}
+                <pre class="output">{log.clone()}</pre>
+            </div>
+        }
+        .into_any(),
+        ToolCallDetail::PlainText { text, .. } => {
+            view! { <pre class="output">{text.clone().unwrap_or_default()}</pre> }.into_any()
+        }
+        ToolCallDetail::Plan { text } => view! { <div class="markdown" inner_html=to_safe_html(text)></div> }.into_any(),
+        other => {
+            let json = match other {
+                ToolCallDetail::Unknown { input, output } => {
+                    serde_json::json!({"input": input, "output": output})
+                }
+                other => serde_json::to_value(other).unwrap_or_default(),
+            };
+            view! { <pre class="output json">{serde_json::to_string_pretty(&json).unwrap_or_default()}</pre> }.into_any()
+        }
+    }
+}
+
+fn safe_link(url: &str, text: &str) -> AnyView {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        view! { <a href=url.to_owned() rel="noopener noreferrer" target="_blank">{text.to_owned()}</a> }.into_any()
+    } else {
+        view! { <span>{text.to_owned()}</span> }.into_any()
+    }
+}
+
+fn diff_view(diff: &str) -> impl IntoView + use<> {
+    let lines: Vec<(String, &'static str)> = diff
+        .lines()
+        .map(|l| {
+            let class = if l.starts_with('+') && !l.starts_with("+++") {
+                "add"
+            } else if l.starts_with('-') && !l.starts_with("---") {
+                "del"
+            } else if l.starts_with("@@") {
+                "hunk"
+            } else {
+                "ctx"
+            };
+            (l.to_owned(), class)
+        })
+        .collect();
+    view! {
+        <pre class="diff">
+            {lines.into_iter().map(|(l, class)| view! { <span class=class>{l}"\n"</span> }).collect_view()}
+        </pre>
+    }
+}

@@ -1,0 +1,100 @@
+//! The queue sender (browser only): sends each agent's queued messages in
+//! order, one at a time, when the agent is between turns and its host and
+//! the tab's channel are up. A message leaves the queue when the daemon
+//! accepted it or its `user_message` row (same `messageId`) is seen, so a
+//! reload or reconnect mid-send sends it again and the daemon's
+//! idempotency on `messageId` makes that harmless: delivered exactly once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+
+use leptos::prelude::*;
+
+use super::{Drafts, SendErrors, may_send};
+use crate::api::agents::send_message;
+use crate::directory::{AgentKey, Directory};
+use crate::error::AppError;
+use crate::live::{ConnectionStatus, LiveState};
+
+pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: SendErrors) {
+    let in_flight = StoredValue::new(BTreeSet::<AgentKey>::new());
+    let last_sent = StoredValue::new(BTreeMap::<AgentKey, String>::new());
+    Effect::new(move |_| {
+        let Some(token) = directory.tab_token.get() else {
+            return;
+        };
+        // Track agent arrivals too.
+        let _ = directory.keys();
+        for (profile_id, agent_id, queue) in drafts.queues() {
+            let Some(head) = queue.first().cloned() else {
+                continue;
+            };
+            let key = AgentKey::new(&profile_id, &agent_id);
+            let delivered = directory.with_model(|m| {
+                m.session(&profile_id)
+                    .and_then(|s| s.timelines.get(&agent_id))
+                    .is_some_and(|t| t.has_user_message(&head.message_id))
+            });
+            if delivered {
+                drafts.remove(&profile_id, &agent_id, &head.message_id);
+                continue;
+            }
+            let online = live
+                .hosts
+                .with(|h| h.get(&profile_id).map(|s| s.status) == Some(ConnectionStatus::Online));
+            if !online || errors.0.with(|e| e.contains_key(&key)) {
+                continue;
+            }
+            let Some(cell) = directory.agent(&key) else {
+                continue;
+            };
+            let (status, updated_at) = cell.snapshot.with(|a| (a.status, a.updated_at.clone()));
+            let sent_at = last_sent.with_value(|m| m.get(&key).cloned());
+            if in_flight.with_value(|f| f.contains(&key))
+                || !may_send(status, &updated_at, sent_at.as_deref())
+            {
+                continue;
+            }
+            in_flight.update_value(|f| {
+                f.insert(key.clone());
+            });
+            let token = token.clone();
+            leptos::task::spawn_local(async move {
+                let result = send_message(
+                    token,
+                    profile_id.clone(),
+                    agent_id.clone(),
+                    head.text.clone(),
+                    head.message_id.clone(),
+                )
+                .await;
+                in_flight.update_value(|f| {
+                    f.remove(&key);
+                });
+                match result {
+                    Ok(ack) if ack.accepted => {
+                        last_sent.update_value(|m| {
+                            m.insert(key.clone(), updated_at);
+                        });
+                        drafts.remove(&profile_id, &agent_id, &head.message_id);
+                    }
+                    Ok(ack) => {
+                        let why = ack.error.unwrap_or_else(|| "the agent did not accept the message".into());
+                        errors.0.update(|e| {
+                            e.insert(key, why);
+                        });
+                    }
+                    // The host or the channel went away: sent again when back.
+                    Err(AppError::TabUnknown | AppError::DaemonUnavailable { .. }) => {
+                        leptos::logging::warn!("queued message for {agent_id} waits for its host");
+                    }
+                    Err(err) => {
+                        errors.0.update(|e| {
+                            e.insert(key, err.to_string());
+                        });
+                    }
+                }
+            });
+        }
+    });
+}

@@ -1,0 +1,111 @@
+//! The one error type of every server function. It crosses the wire as
+//! JSON intact, so the browser can tell "this tab is unknown, wait for the
+//! channel and retry" from "that daemon is offline, say why" from "the
+//! daemon refused, show its message".
+
+use serde::{Deserialize, Serialize};
+use leptos::prelude::ServerFnError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// No live channel with this tab token (never opened, or closed longer
+    /// than the grace period): reconnect the channel, then retry.
+    #[error("this tab is not connected to the server yet; retrying once it is")]
+    TabUnknown,
+    /// The tab never watched this profile (not in its registry).
+    #[error("host {profile_id} is not one of this tab's hosts")]
+    DaemonSessionUnavailable { profile_id: String },
+    /// The host is known but not online.
+    #[error("the host is {status}{}", last_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    DaemonUnavailable {
+        status: String,
+        last_error: Option<String>,
+    },
+    /// The daemon answered with an error.
+    #[error("{message}")]
+    Rpc {
+        code: Option<String>,
+        message: String,
+    },
+    /// The daemon did not answer in time.
+    #[error("no answer from the host after {after_ms} ms ({what})")]
+    Timeout { what: String, after_ms: u64 },
+    /// The request itself is wrong (empty text, missing cwd…).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Transport-level failure of the server function itself.
+    #[error("{0}")]
+    ServerFn(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::ServerFn(value.to_string())
+    }
+}
+
+impl From<ServerFnError> for AppError {
+    fn from(value: ServerFnError) -> Self {
+        AppError::ServerFn(value.to_string())
+    }
+}
+
+impl AppError {
+    /// A short machine name, used as `data-error-kind` in the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::TabUnknown => "tab_unknown",
+            AppError::DaemonSessionUnavailable { .. } => "daemon_session_unavailable",
+            AppError::DaemonUnavailable { .. } => "daemon_unavailable",
+            AppError::Rpc { .. } => "rpc",
+            AppError::Timeout { .. } => "timeout",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::ServerFn(_) => "server_fn",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_the_wire_intact() {
+        let errors = [
+            AppError::TabUnknown,
+            AppError::DaemonSessionUnavailable {
+                profile_id: "p".into(),
+            },
+            AppError::DaemonUnavailable {
+                status: "offline".into(),
+                last_error: Some("connection refused".into()),
+            },
+            AppError::Rpc {
+                code: Some("agent_not_found".into()),
+                message: "no such agent".into(),
+            },
+            AppError::Timeout {
+                what: "permission answer".into(),
+                after_ms: 10_000,
+            },
+        ];
+        for error in errors {
+            let bytes = error.ser();
+            assert_eq!(AppError::de(bytes), error);
+        }
+    }
+
+    #[test]
+    fn messages_say_why() {
+        let e = AppError::DaemonUnavailable {
+            status: "offline".into(),
+            last_error: Some("connection refused".into()),
+        };
+        assert_eq!(e.to_string(), "the host is offline: connection refused");
+    }
+}

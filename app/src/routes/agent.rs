@@ -1,0 +1,185 @@
+//! `/agent/:server_id/:agent_id`: one agent, scoped to the route's daemon.
+//! `server_id` is a profile id, or a `srv_` id one of this tab's profiles
+//! reported (never resolved through anything else). Neither → an inline
+//! "unknown host" page. An offline host keeps its stale timeline readable
+//! with an inline placeholder, and actions say why they are disabled.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::agents::{archive_agent, delete_agent};
+use crate::components::agent_list::{status_name, title_of};
+use crate::components::composer::Composer;
+use crate::components::permission::Permissions;
+use crate::components::timeline::Timeline;
+use crate::directory::{AgentKey, SessionOptions, use_directory};
+use crate::live::use_live;
+
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let directory = use_directory();
+    let live = use_live();
+    let server_id = move || params.with(|p| p.get("server_id").unwrap_or_default());
+    let agent_id = move || params.with(|p| p.get("agent_id").unwrap_or_default());
+    // The profile the route names, once known.
+    let profile = Memo::new(move |_| {
+        let options = SessionOptions {
+            suppress_unavailable_alert: true,
+            allow_unavailable: true,
+        };
+        directory
+            .daemon_session(&server_id(), options)
+            .ok()
+            .map(|s| s.profile_id)
+    });
+    // Every profile has reported (or failed): only then is a `srv_` id unknown.
+    let all_answered = move || {
+        live.profiles.with(|profiles| {
+            live.hosts.with(|hosts| {
+                profiles
+                    .iter()
+                    .all(|p| hosts.get(&p.id).is_some_and(|h| h.daemon_id.is_some() || h.status.as_str() != "connecting"))
+            })
+        })
+    };
+    let key = Memo::new(move |_| profile.get().map(|p| AgentKey::new(p, agent_id())));
+
+    // Follow the shown timeline; unfollow when leaving or switching.
+    let followed = StoredValue::new(None::<AgentKey>);
+    Effect::new(move |_| {
+        let wanted = key.get();
+        let current = followed.get_value();
+        if wanted != current {
+            if let Some(old) = current {
+                directory.unfollow(&old);
+            }
+            if let Some(new) = wanted.clone() {
+                directory.follow(new);
+            }
+            followed.set_value(wanted);
+        }
+    });
+    on_cleanup(move || {
+        if let Some(old) = followed.get_value() {
+            directory.unfollow(&old);
+        }
+    });
+
+    view! {
+        {move || match key.get() {
+            Some(key) => view! { <AgentView key /> }.into_any(),
+            None if live.hydrated.get() && all_answered() => view! {
+                <section class="unknown-host" data-state="unknown-host">
+                    <h1>"Unknown host"</h1>
+                    <p>{format!("“{}” is not one of the hosts this browser knows.", server_id())}</p>
+                    <p>"Add the host in this browser to open its agents, or go back to "<a href="/">"all agents"</a>"."</p>
+                </section>
+            }.into_any(),
+            None => view! {
+                <section class="connecting" data-state="connecting">
+                    <p>"Connecting to the host…"</p>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn AgentView(key: AgentKey) -> impl IntoView {
+    let directory = use_directory();
+    let live = use_live();
+    let k = key.clone();
+    let agent = move || {
+        let _ = directory.keys();
+        directory.agent(&k).map(|cell| cell.snapshot.get())
+    };
+    let k = key.clone();
+    let host_status = Signal::derive(move || live.shown_status(&k.profile_id));
+    let k = key.clone();
+    let host_label = Signal::derive(move || live.label(&k.profile_id));
+    let k = key.clone();
+    let blocked = Signal::derive(move || live.can_act(&k.profile_id).err());
+    let k = key.clone();
+    let session_live = Signal::derive(move || directory.is_live(&k.profile_id));
+    let error = RwSignal::new(None::<String>);
+
+    let k = key.clone();
+    let archive = move |_| {
+        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let k = k.clone();
+        leptos::task::spawn_local(async move {
+            error.set(archive_agent(token, k.profile_id, k.agent_id).await.err().map(|e| e.to_string()));
+        });
+    };
+    let k = key.clone();
+    let delete = move |_| {
+        if !window().confirm_with_message("Delete this agent and its history on its host?").unwrap_or(false) {
+            return;
+        }
+        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let k = k.clone();
+        leptos::task::spawn_local(async move {
+            match delete_agent(token, k.profile_id, k.agent_id).await {
+                Ok(()) => {
+                    let navigate = leptos_router::hooks::use_navigate();
+                    navigate("/", Default::default());
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let title = {
+        let agent = agent.clone();
+        move || agent().map(|a| title_of(&a)).unwrap_or_else(|| "Agent".into())
+    };
+    let status = {
+        let agent = agent.clone();
+        Signal::derive(move || agent().map(|a| status_name(a.status)).unwrap_or("unknown"))
+    };
+    let meta = {
+        let agent = agent.clone();
+        Signal::derive(move || agent().map(|a| (a.provider.clone(), a.cwd.clone(), a.last_error.clone())))
+    };
+    let offline = Signal::derive(move || host_status.get() != "online");
+    view! {
+        <section class="agent-page" data-profile-id=key.profile_id.clone() data-agent-id=key.agent_id.clone()
+            data-status=status data-host-status=host_status>
+            <header class="agent-header">
+                <div class="agent-heading">
+                    <a class="back" href="/" aria-label="All agents">"←"</a>
+                    <h1>{title}</h1>
+                    <span class=move || format!("badge status-{}", status.get())>{status}</span>
+                </div>
+                <div class="agent-meta">
+                    <span class="host-chip">{move || host_label.get()}</span>
+                    <span class=move || format!("host-status status-{}", host_status.get())>{host_status}</span>
+                    {move || meta.get().map(|(provider, cwd, _)| view! {
+                        <span class="provider">{provider}</span>
+                        <span class="cwd" title=cwd.clone()>{cwd.clone()}</span>
+                    })}
+                </div>
+                <div class="agent-actions">
+                    <button on:click=archive disabled=move || blocked.get().is_some()>"Archive"</button>
+                    <button class="danger" on:click=delete disabled=move || blocked.get().is_some()>"Delete"</button>
+                </div>
+                {move || meta.get().and_then(|(_, _, e)| e).map(|e| view! { <p class="inline-error">{e}</p> })}
+                {move || error.get().map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}
+            </header>
+            <Show when=move || offline.get()>
+                <div class="placeholder offline" role="status" data-state="offline">
+                    {move || format!(
+                        "{} is {} — showing what this browser last saw; actions wait until it reconnects.",
+                        host_label.get(), host_status.get()
+                    )}
+                </div>
+            </Show>
+            <Show when=move || !session_live.get() && !offline.get()>
+                <div class="placeholder" role="status">"Catching up with the host…"</div>
+            </Show>
+            <Timeline key=key.clone() />
+            <Permissions key=key.clone() />
+            <Composer key=key.clone() />
+        </section>
+    }
+}
