@@ -70,7 +70,10 @@ mod tests {
         let a = super::fallback_profile_id("ws://localhost:6767/ws");
         assert_eq!(a, super::fallback_profile_id("ws://localhost:6767/ws"));
         assert_ne!(a, super::fallback_profile_id("ws://localhost:6768/ws"));
-        assert!(a.starts_with("daemon_local_") && a.len() == "daemon_local_".len() + 6, "{a}");
+        assert!(
+            a.starts_with("daemon_local_") && a.len() == "daemon_local_".len() + 6,
+            "{a}"
+        );
     }
 }
 

@@ -3,10 +3,10 @@
 //! channel and retry" from "that daemon is offline, say why" from "the
 //! daemon refused, show its message".
 
-use serde::{Deserialize, Serialize};
 use leptos::prelude::ServerFnError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]

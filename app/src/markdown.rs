@@ -8,9 +8,8 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 /// Renders `text` as markdown into HTML that is safe to insert.
 pub fn to_safe_html(text: &str) -> String {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     // Links whose target we drop: their End must be dropped too.
     let mut dropped_links: Vec<bool> = Vec::new();
     let events = Parser::new_ext(text, options).filter_map(|event| match event {
@@ -61,7 +60,8 @@ mod tests {
 
     #[test]
     fn raw_html_is_escaped_not_rendered() {
-        let html = to_safe_html("hello <script>window.__pwned=1</script> <img src=x onerror=alert(1)>");
+        let html =
+            to_safe_html("hello <script>window.__pwned=1</script> <img src=x onerror=alert(1)>");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -76,7 +76,14 @@ mod tests {
 
     #[test]
     fn javascript_and_data_links_lose_their_target_but_keep_their_text() {
-        for url in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " java\tscript:x", "data:text/html,x", "vbscript:x", "/relative"] {
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " java\tscript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            "/relative",
+        ] {
             let html = to_safe_html(&format!("[click me]({url})"));
             assert!(!html.contains("<a"), "{url}: {html}");
             assert!(html.contains("click me"), "{url}: {html}");
@@ -87,7 +94,8 @@ mod tests {
 
     #[test]
     fn http_links_code_and_emphasis_render() {
-        let html = to_safe_html("**bold** [docs](https://example.com)\n\n```rust\nfn main() {}\n```\n");
+        let html =
+            to_safe_html("**bold** [docs](https://example.com)\n\n```rust\nfn main() {}\n```\n");
         assert!(html.contains("<strong>bold</strong>"));
         assert!(html.contains("<a href=\"https://example.com\">docs</a>"));
         assert!(html.contains("<pre><code class=\"language-rust\">fn main() {}"));

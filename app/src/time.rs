@@ -7,12 +7,21 @@ pub fn short(iso: &str, today: &str) -> String {
     let (Some(day), Some(clock)) = (iso.get(..10), iso.get(11..16)) else {
         return iso.to_owned();
     };
-    if day == today { clock.to_owned() } else { day.to_owned() }
+    if day == today {
+        clock.to_owned()
+    } else {
+        day.to_owned()
+    }
 }
 
 /// The last two path components, `…/` before them when cut.
 pub fn short_path(path: &str) -> String {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).rev().take(3).collect();
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .rev()
+        .take(3)
+        .collect();
     if parts.len() < 3 {
         return path.to_owned();
     }

@@ -38,9 +38,7 @@ pub struct CreateAgentForm {
 
 #[cfg(feature = "ssr")]
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 #[server(endpoint = "agents/create")]
@@ -49,7 +47,9 @@ pub async fn create_agent(
     profile_id: String,
     form: CreateAgentForm,
 ) -> Result<CreatedAgent, AppError> {
-    use protocol::{AgentSessionConfig, CreateAgentRequest, SessionMessage, SessionRequest, StatusPayload};
+    use protocol::{
+        AgentSessionConfig, CreateAgentRequest, SessionMessage, SessionRequest, StatusPayload,
+    };
 
     use super::ssr::{call, request_id, unexpected};
     let provider = form.provider.trim().to_owned();
@@ -58,7 +58,9 @@ pub async fn create_agent(
         return Err(AppError::BadRequest("choose a provider".into()));
     }
     if cwd.is_empty() {
-        return Err(AppError::BadRequest("give the agent a working directory".into()));
+        return Err(AppError::BadRequest(
+            "give the agent a working directory".into(),
+        ));
     }
     let request = CreateAgentRequest {
         request_id: request_id("create"),
@@ -74,17 +76,23 @@ pub async fn create_agent(
         client_message_id: non_empty(form.message_id),
         ..CreateAgentRequest::default()
     };
-    let answer = call(&tab, &profile_id, SessionRequest::CreateAgentRequest(request)).await?;
+    let answer = call(
+        &tab,
+        &profile_id,
+        SessionRequest::CreateAgentRequest(request),
+    )
+    .await?;
     match answer {
-        SessionMessage::Status(StatusPayload::AgentCreated { agent_id, .. }) => {
-            Ok(CreatedAgent { profile_id, agent_id })
-        }
-        SessionMessage::Status(StatusPayload::AgentCreateFailed { error, error_code, .. }) => {
-            Err(AppError::Rpc {
-                code: error_code,
-                message: error,
-            })
-        }
+        SessionMessage::Status(StatusPayload::AgentCreated { agent_id, .. }) => Ok(CreatedAgent {
+            profile_id,
+            agent_id,
+        }),
+        SessionMessage::Status(StatusPayload::AgentCreateFailed {
+            error, error_code, ..
+        }) => Err(AppError::Rpc {
+            code: error_code,
+            message: error,
+        }),
         other => Err(unexpected("create_agent_request", &other)),
     }
 }
@@ -110,7 +118,13 @@ pub async fn send_message(
         message_id: Some(message_id).filter(|id| !id.is_empty()),
         ..SendAgentMessageRequest::default()
     };
-    match call(&tab, &profile_id, SessionRequest::SendAgentMessageRequest(request)).await? {
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::SendAgentMessageRequest(request),
+    )
+    .await?
+    {
         SessionMessage::SendAgentMessageResponse(ack) => Ok(SendAck {
             agent_id: ack.agent_id,
             accepted: ack.accepted,
@@ -121,7 +135,11 @@ pub async fn send_message(
 }
 
 #[server(endpoint = "agents/cancel")]
-pub async fn cancel_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+pub async fn cancel_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<(), AppError> {
     use protocol::{CancelAgentRequest, SessionRequest};
 
     use super::ssr::{call, request_id};
@@ -129,12 +147,21 @@ pub async fn cancel_agent(tab: String, profile_id: String, agent_id: String) -> 
         agent_id,
         request_id: Some(request_id("cancel")),
     };
-    call(&tab, &profile_id, SessionRequest::CancelAgentRequest(request)).await?;
+    call(
+        &tab,
+        &profile_id,
+        SessionRequest::CancelAgentRequest(request),
+    )
+    .await?;
     Ok(())
 }
 
 #[server(endpoint = "agents/archive")]
-pub async fn archive_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+pub async fn archive_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<(), AppError> {
     use protocol::{ArchiveAgentRequest, SessionRequest};
 
     use super::ssr::{call, request_id};
@@ -142,12 +169,21 @@ pub async fn archive_agent(tab: String, profile_id: String, agent_id: String) ->
         agent_id,
         request_id: request_id("archive"),
     };
-    call(&tab, &profile_id, SessionRequest::ArchiveAgentRequest(request)).await?;
+    call(
+        &tab,
+        &profile_id,
+        SessionRequest::ArchiveAgentRequest(request),
+    )
+    .await?;
     Ok(())
 }
 
 #[server(endpoint = "agents/delete")]
-pub async fn delete_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+pub async fn delete_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<(), AppError> {
     use protocol::{DeleteAgentRequest, SessionRequest};
 
     use super::ssr::{call, request_id};
@@ -155,7 +191,12 @@ pub async fn delete_agent(tab: String, profile_id: String, agent_id: String) -> 
         agent_id,
         request_id: request_id("delete"),
     };
-    call(&tab, &profile_id, SessionRequest::DeleteAgentRequest(request)).await?;
+    call(
+        &tab,
+        &profile_id,
+        SessionRequest::DeleteAgentRequest(request),
+    )
+    .await?;
     Ok(())
 }
 
@@ -174,10 +215,18 @@ pub async fn set_mode(
         mode_id,
         request_id: request_id("mode"),
     };
-    match call(&tab, &profile_id, SessionRequest::SetAgentModeRequest(request)).await? {
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::SetAgentModeRequest(request),
+    )
+    .await?
+    {
         SessionMessage::SetAgentModeResponse(ack) if !ack.accepted => Err(AppError::Rpc {
             code: None,
-            message: ack.error.unwrap_or_else(|| "the agent refused the mode".into()),
+            message: ack
+                .error
+                .unwrap_or_else(|| "the agent refused the mode".into()),
         }),
         _ => Ok(()),
     }
@@ -198,10 +247,18 @@ pub async fn set_model(
         model_id: non_empty(model_id),
         request_id: request_id("model"),
     };
-    match call(&tab, &profile_id, SessionRequest::SetAgentModelRequest(request)).await? {
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::SetAgentModelRequest(request),
+    )
+    .await?
+    {
         SessionMessage::SetAgentModelResponse(ack) if !ack.accepted => Err(AppError::Rpc {
             code: None,
-            message: ack.error.unwrap_or_else(|| "the agent refused the model".into()),
+            message: ack
+                .error
+                .unwrap_or_else(|| "the agent refused the model".into()),
         }),
         _ => Ok(()),
     }

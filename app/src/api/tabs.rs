@@ -149,7 +149,10 @@ mod tests {
         let b = tabs.open();
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
-        tabs.set_profiles(&a, HashMap::from([("p1".into(), key("ws://127.0.0.1:1/ws"))]));
+        tabs.set_profiles(
+            &a,
+            HashMap::from([("p1".into(), key("ws://127.0.0.1:1/ws"))]),
+        );
         assert_eq!(tabs.resolve(&a, "p1"), Ok(key("ws://127.0.0.1:1/ws")));
         assert_eq!(
             tabs.resolve(&b, "p1"),
@@ -164,12 +167,18 @@ mod tests {
     fn a_closed_tab_expires_after_the_grace_period_and_a_reconnect_keeps_it() {
         let tabs = Tabs::new(Duration::ZERO);
         let a = tabs.open();
-        tabs.set_profiles(&a, HashMap::from([("p1".into(), key("ws://127.0.0.1:1/ws"))]));
+        tabs.set_profiles(
+            &a,
+            HashMap::from([("p1".into(), key("ws://127.0.0.1:1/ws"))]),
+        );
         // Reconnect: the new socket adopts the old token before it closes.
         let b = tabs.open();
         tabs.adopt(&b, &a);
         tabs.close(&a);
-        assert!(tabs.resolve(&a, "p1").is_ok(), "still open through the new socket");
+        assert!(
+            tabs.resolve(&a, "p1").is_ok(),
+            "still open through the new socket"
+        );
         tabs.close(&b);
         assert_eq!(tabs.resolve(&a, "p1"), Err(AppError::TabUnknown));
         assert_eq!(tabs.resolve(&b, "p1"), Err(AppError::TabUnknown));

@@ -24,7 +24,9 @@ pub async fn fetch_older(
     before_seq: u64,
     limit: u32,
 ) -> Result<OlderPage, AppError> {
-    use protocol::{FetchAgentTimelineRequest, TimelineCursor, TimelineDirection, TimelineProjection};
+    use protocol::{
+        FetchAgentTimelineRequest, TimelineCursor, TimelineDirection, TimelineProjection,
+    };
 
     use super::ssr::{hub_error, request_id, target};
     let (api, key) = target(&tab, &profile_id)?;
@@ -39,7 +41,11 @@ pub async fn fetch_older(
         limit: Some(u64::from(limit.clamp(1, 500))),
         projection: Some(TimelineProjection::Canonical),
     };
-    let page = api.hub.fetch_timeline(&key, request).await.map_err(hub_error)?;
+    let page = api
+        .hub
+        .fetch_timeline(&key, request)
+        .await
+        .map_err(hub_error)?;
     if let Some(error) = page.error {
         return Err(AppError::Rpc {
             code: None,

@@ -43,7 +43,11 @@ pub fn status_name(status: AgentStatus) -> &'static str {
 pub fn title_of(agent: &protocol::AgentSnapshot) -> String {
     match agent.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_owned(),
-        _ => format!("{} agent {}", agent.provider, agent.id.get(..8).unwrap_or(&agent.id)),
+        _ => format!(
+            "{} agent {}",
+            agent.provider,
+            agent.id.get(..8).unwrap_or(&agent.id)
+        ),
     }
 }
 
@@ -137,6 +141,7 @@ pub fn AgentList() -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }
 
 #[component]

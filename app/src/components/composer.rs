@@ -117,6 +117,7 @@ pub fn Composer(key: AgentKey) -> impl IntoView {
             <span class="queue-count" data-count=move || queue().len().to_string() hidden=true></span>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -170,6 +171,7 @@ fn QueueList(key: AgentKey) -> impl IntoView {
             </ol>
         </Show>
     }
+    .into_any()
 }
 
 /// Mode and model pickers, from the agent's modes and its provider's models.
@@ -198,25 +200,43 @@ fn Pickers(key: AgentKey) -> impl IntoView {
     let k = key.clone();
     let on_mode = move |ev| {
         let mode = event_target_value(&ev);
-        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
         let k = k.clone();
         leptos::task::spawn_local(async move {
-            error.set(set_mode(token, k.profile_id, k.agent_id, mode).await.err().map(|e| e.to_string()));
+            error.set(
+                set_mode(token, k.profile_id, k.agent_id, mode)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+            );
         });
     };
     let k = key.clone();
     let on_model = move |ev| {
         let model = event_target_value(&ev);
-        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
         let k = k.clone();
         leptos::task::spawn_local(async move {
             let model = (!model.is_empty()).then_some(model);
-            error.set(set_model(token, k.profile_id, k.agent_id, model).await.err().map(|e| e.to_string()));
+            error.set(
+                set_model(token, k.profile_id, k.agent_id, model)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+            );
         });
     };
     let modes = {
         let agent = agent.clone();
-        move || agent().map(|a| (a.available_modes, a.current_mode_id)).unwrap_or_default()
+        move || {
+            agent()
+                .map(|a| (a.available_modes, a.current_mode_id))
+                .unwrap_or_default()
+        }
     };
     let current_model = {
         let agent = agent.clone();
@@ -256,6 +276,7 @@ fn Pickers(key: AgentKey) -> impl IntoView {
             {move || error.get().map(|e| view! { <span class="inline-error">{e}</span> })}
         </div>
     }
+    .into_any()
 }
 
 fn new_message_id() -> String {

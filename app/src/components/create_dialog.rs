@@ -26,12 +26,18 @@ pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn CreateAgentDialog(preferred: Option<String>, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn CreateAgentDialog(
+    preferred: Option<String>,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let live = use_live();
     let directory = use_directory();
     let navigate = use_navigate();
     let default_host = preferred
-        .filter(|id| live.profiles.with_untracked(|p| p.iter().any(|p| &p.id == id)))
+        .filter(|id| {
+            live.profiles
+                .with_untracked(|p| p.iter().any(|p| &p.id == id))
+        })
         .or_else(|| {
             let hosts = live.hosts.get_untracked();
             live.profiles.with_untracked(|profiles| {
@@ -57,20 +63,30 @@ fn CreateAgentDialog(preferred: Option<String>, on_close: impl Fn() + Clone + Se
     Effect::new(move |_| {
         let list = providers();
         let current = provider.get_untracked();
-        if !list.iter().any(|p| p.provider == current && p.status == ProviderStatus::Ready)
+        if !list
+            .iter()
+            .any(|p| p.provider == current && p.status == ProviderStatus::Ready)
             && let Some(first) = list.iter().find(|p| p.status == ProviderStatus::Ready)
         {
             provider.set(first.provider.clone());
         }
     });
-    let chosen = move || providers().into_iter().find(|p| p.provider == provider.get());
+    let chosen = move || {
+        providers()
+            .into_iter()
+            .find(|p| p.provider == provider.get())
+    };
     let recent_cwds = move || {
         let h = host.get();
         let mut cwds: Vec<String> = directory
             .keys()
             .into_iter()
             .filter(|k| k.profile_id == h)
-            .filter_map(|k| directory.agent(&k).map(|c| c.snapshot.with(|a| a.cwd.clone())))
+            .filter_map(|k| {
+                directory
+                    .agent(&k)
+                    .map(|c| c.snapshot.with(|a| a.cwd.clone()))
+            })
             .collect();
         cwds.sort();
         cwds.dedup();
@@ -107,7 +123,10 @@ fn CreateAgentDialog(preferred: Option<String>, on_close: impl Fn() + Clone + Se
             match create_agent(token, profile_id, form).await {
                 Ok(created) => {
                     close();
-                    navigate(&format!("/agent/{}/{}", created.profile_id, created.agent_id), Default::default());
+                    navigate(
+                        &format!("/agent/{}/{}", created.profile_id, created.agent_id),
+                        Default::default(),
+                    );
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -191,4 +210,5 @@ fn CreateAgentDialog(preferred: Option<String>, on_close: impl Fn() + Clone + Se
             </form>
         </div>
     }
+    .into_any()
 }

@@ -38,6 +38,7 @@ pub fn HostList() -> impl IntoView {
             </Suspense>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -62,7 +63,13 @@ fn HostRow(profile_id: String, label: String, ws_url: String) -> impl IntoView {
     let id = profile_id.clone();
     let host = Signal::derive(move || live.hosts.with(|h| h.get(&id).cloned()));
     let id = profile_id.clone();
-    let agent_count = move || directory.keys().iter().filter(|k| k.profile_id == id).count();
+    let agent_count = move || {
+        directory
+            .keys()
+            .iter()
+            .filter(|k| k.profile_id == id)
+            .count()
+    };
     let id = profile_id.clone();
     let (retry_error, set_retry_error) = signal(None::<String>);
     let retry = move |_| {
@@ -76,7 +83,10 @@ fn HostRow(profile_id: String, label: String, ws_url: String) -> impl IntoView {
         });
     };
     let offline = Signal::derive(move || {
-        host.get().map(|h| h.status).unwrap_or(ConnectionStatus::Connecting) != ConnectionStatus::Online
+        host.get()
+            .map(|h| h.status)
+            .unwrap_or(ConnectionStatus::Connecting)
+            != ConnectionStatus::Online
     });
     view! {
         <li class="host" data-profile-id=profile_id.clone() data-status=status>

@@ -37,7 +37,13 @@ fn buttons(request: &PermissionRequest) -> Vec<(Option<String>, String, bool)> {
     match &request.actions {
         Some(actions) if !actions.is_empty() => actions
             .iter()
-            .map(|a| (Some(a.id.clone()), a.label.clone(), a.behavior == PermissionBehavior::Allow))
+            .map(|a| {
+                (
+                    Some(a.id.clone()),
+                    a.label.clone(),
+                    a.behavior == PermissionBehavior::Allow,
+                )
+            })
             .collect(),
         _ => vec![(None, "Allow".into(), true), (None, "Deny".into(), false)],
     }
@@ -53,7 +59,11 @@ fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
         .title
         .clone()
         .unwrap_or_else(|| format!("{} wants to use {}", request.provider, request.name));
-    let summary = request.detail.as_ref().map(tool_summary).unwrap_or_default();
+    let summary = request
+        .detail
+        .as_ref()
+        .map(tool_summary)
+        .unwrap_or_default();
     let detail = request.detail.as_ref().map(tool_detail);
     let profile_id = key.profile_id.clone();
     let blocked = move || live.can_act(&profile_id).err();
@@ -97,4 +107,5 @@ fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="inline-error">{e}</p> })}
         </div>
     }
+    .into_any()
 }

@@ -67,13 +67,24 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
             loading_older.set(true);
             leptos::task::spawn_local(async move {
                 let before_height = scroller.get_untracked().map(|el| el.scroll_height());
-                match fetch_older(token, key.profile_id.clone(), key.agent_id.clone(), epoch.clone(), first, PAGE).await {
+                match fetch_older(
+                    token,
+                    key.profile_id.clone(),
+                    key.agent_id.clone(),
+                    epoch.clone(),
+                    first,
+                    PAGE,
+                )
+                .await
+                {
                     Ok(page) => {
                         older_error.set(None);
                         directory.prepend(&key, &page.epoch, page.items, page.has_older);
                         // Keep what the user was reading in place.
                         request_animation_frame(move || {
-                            if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
+                            if let (Some(el), Some(before)) =
+                                (scroller.get_untracked(), before_height)
+                            {
                                 el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
                             }
                         });
@@ -127,6 +138,7 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
             <button class="jump-latest" on:click=move |_| { stick.set(true); to_bottom(); }>"Jump to latest ↓"</button>
         </Show>
     }
+    .into_any()
 }
 
 /// One display item. Its kind never changes (merges keep it); its text and
@@ -250,7 +262,11 @@ pub fn tool_summary(detail: &ToolCallDetail) -> String {
         | ToolCallDetail::Write { file_path, .. } => file_path.clone(),
         ToolCallDetail::Search { query, .. } => query.clone(),
         ToolCallDetail::Fetch { url, .. } => url.clone(),
-        ToolCallDetail::SubAgent { description, sub_agent_type, .. } => description
+        ToolCallDetail::SubAgent {
+            description,
+            sub_agent_type,
+            ..
+        } => description
             .clone()
             .or_else(|| sub_agent_type.clone())
             .unwrap_or_default(),

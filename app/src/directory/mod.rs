@@ -144,7 +144,13 @@ impl Directory {
     }
 
     /// Merges an older page fetched by a server function.
-    pub fn prepend(&self, key: &AgentKey, epoch: &str, items: Vec<LiveTimelineItem>, has_older: bool) {
+    pub fn prepend(
+        &self,
+        key: &AgentKey,
+        epoch: &str,
+        items: Vec<LiveTimelineItem>,
+        has_older: bool,
+    ) {
         if let Some(change) = self
             .model
             .try_update_value(|model| model.prepend(key, epoch, items, has_older))
@@ -226,14 +232,12 @@ impl Directory {
                         .session(profile_id)
                         .map(|s| s.agents.keys().cloned().collect())
                         .unwrap_or_default();
-                    let removed = self
-                        .keys
-                        .with_untracked(|keys| {
-                            keys.iter()
-                                .filter(|k| &k.profile_id == profile_id && !ids.contains(&k.agent_id))
-                                .cloned()
-                                .collect()
-                        });
+                    let removed = self.keys.with_untracked(|keys| {
+                        keys.iter()
+                            .filter(|k| &k.profile_id == profile_id && !ids.contains(&k.agent_id))
+                            .cloned()
+                            .collect()
+                    });
                     (ids, removed)
                 });
                 for id in &ids {
@@ -459,12 +463,7 @@ impl Directory {
         let hosts = self.live.hosts.get();
         profiles
             .iter()
-            .find(|p| {
-                hosts
-                    .get(&p.id)
-                    .and_then(|h| h.daemon_id.as_deref())
-                    == Some(server_id)
-            })
+            .find(|p| hosts.get(&p.id).and_then(|h| h.daemon_id.as_deref()) == Some(server_id))
             .map(|p| p.id.clone())
             .or_else(|| {
                 self.model.with_value(|m| {
@@ -499,7 +498,9 @@ impl Directory {
             return Err(unavailable());
         };
         let host: Option<HostState> = self.live.hosts.with(|h| h.get(&profile_id).cloned());
-        let status = host.map(|h| h.status).unwrap_or(ConnectionStatus::Connecting);
+        let status = host
+            .map(|h| h.status)
+            .unwrap_or(ConnectionStatus::Connecting);
         let channel_up = self.live.channel.get() == crate::live::ChannelStatus::Open;
         let fresh = channel_up && status == ConnectionStatus::Online && self.is_live(&profile_id);
         if !fresh && !options.allow_unavailable {

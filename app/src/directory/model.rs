@@ -118,7 +118,11 @@ impl DirectoryModel {
                     let old = session.agents.insert(agent.id.clone(), agent);
                     set_changed |= old.is_none();
                     changes.push(Change::Agent(key.clone()));
-                    if session.permissions.get(&key.agent_id).cloned().unwrap_or_default()
+                    if session
+                        .permissions
+                        .get(&key.agent_id)
+                        .cloned()
+                        .unwrap_or_default()
                         != permissions
                     {
                         set_or_remove(&mut session.permissions, &key.agent_id, permissions);
@@ -157,7 +161,8 @@ impl DirectoryModel {
                 let session = self.sessions.entry(profile_id.clone()).or_default();
                 let list = session.permissions.entry(agent_id.clone()).or_default();
                 let before = list.clone();
-                if let Some(request) = request.and_then(|r| serde_json::from_value::<PermissionRequest>(r).ok())
+                if let Some(request) =
+                    request.and_then(|r| serde_json::from_value::<PermissionRequest>(r).ok())
                     && !list.iter().any(|r| r.id == request.id)
                 {
                     list.push(request);
@@ -254,7 +259,10 @@ impl DirectoryModel {
         session.agents = incoming;
         let mut permissions: BTreeMap<String, Vec<PermissionRequest>> = BTreeMap::new();
         for entry in pending_permissions {
-            let agent_id = entry.get("agent_id").and_then(|v| v.as_str()).map(str::to_owned);
+            let agent_id = entry
+                .get("agent_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
             let request = entry
                 .get("request")
                 .cloned()

@@ -37,9 +37,16 @@ fn item(seq: u64, text: &str) -> LiveTimelineItem {
 #[test]
 fn a_snapshot_fills_one_profile_and_makes_it_live() {
     let mut dir = DirectoryModel::default();
-    let changes = dir.apply(snapshot("p1", vec![agent("a1", "idle"), agent("a2", "running")]));
-    assert!(changes.contains(&Change::AgentSet { profile_id: "p1".into() }));
-    assert!(changes.contains(&Change::Live { profile_id: "p1".into() }));
+    let changes = dir.apply(snapshot(
+        "p1",
+        vec![agent("a1", "idle"), agent("a2", "running")],
+    ));
+    assert!(changes.contains(&Change::AgentSet {
+        profile_id: "p1".into()
+    }));
+    assert!(changes.contains(&Change::Live {
+        profile_id: "p1".into()
+    }));
     let session = dir.session("p1").expect("session");
     assert_eq!(session.agents.len(), 2);
     assert_eq!(session.permissions["a1"][0].id, "p1");
@@ -51,7 +58,10 @@ fn a_snapshot_fills_one_profile_and_makes_it_live() {
 #[test]
 fn a_status_change_touches_only_that_agent() {
     let mut dir = DirectoryModel::default();
-    dir.apply(snapshot("p1", vec![agent("a1", "idle"), agent("a2", "idle")]));
+    dir.apply(snapshot(
+        "p1",
+        vec![agent("a1", "idle"), agent("a2", "idle")],
+    ));
     let changes = dir.apply(ServerMessage::AgentsDelta {
         profile_id: "p1".into(),
         upserts: vec![agent("a2", "running"), agent("a1", "idle")],
@@ -79,7 +89,12 @@ fn removals_drop_the_agent_and_its_permissions() {
         removals: vec!["a1".into()],
         agents_version: 9,
     });
-    assert_eq!(changes[0], Change::AgentSet { profile_id: "p1".into() });
+    assert_eq!(
+        changes[0],
+        Change::AgentSet {
+            profile_id: "p1".into()
+        }
+    );
     assert!(changes.contains(&Change::Permissions(AgentKey::new("p1", "a1"))));
     assert!(dir.session("p1").expect("session").agents.is_empty());
 }
@@ -101,7 +116,10 @@ fn a_permission_resolved_elsewhere_disappears_and_repeats_are_ignored() {
         request: None,
         resolved: Some(json!({"request_id": "p1", "resolution": null})),
     });
-    assert_eq!(changes, vec![Change::Permissions(AgentKey::new("p1", "a1"))]);
+    assert_eq!(
+        changes,
+        vec![Change::Permissions(AgentKey::new("p1", "a1"))]
+    );
     assert!(dir.session("p1").expect("session").permissions.is_empty());
 }
 
@@ -118,7 +136,10 @@ fn timeline_deltas_merge_chunks_and_never_apply_a_range_twice() {
     });
     assert_eq!(
         first,
-        vec![Change::Timeline { key: key.clone(), change: TimelineChange::Reset }]
+        vec![Change::Timeline {
+            key: key.clone(),
+            change: TimelineChange::Reset
+        }]
     );
     let delta = ServerMessage::TimelineDelta {
         profile_id: "p1".into(),
@@ -130,13 +151,18 @@ fn timeline_deltas_merge_chunks_and_never_apply_a_range_twice() {
     let again = dir.apply(delta);
     assert_eq!(
         again,
-        vec![Change::Timeline { key, change: TimelineChange::None }]
+        vec![Change::Timeline {
+            key,
+            change: TimelineChange::None
+        }]
     );
     let timeline = &dir.session("p1").expect("session").timelines["a1"];
     assert_eq!(timeline.items.len(), 1);
     assert_eq!(
         timeline.items[0].item,
-        TimelineItem::AssistantMessage { text: "Hi there".into() }
+        TimelineItem::AssistantMessage {
+            text: "Hi there".into()
+        }
     );
 }
 
@@ -163,5 +189,8 @@ fn state_records_the_daemon_id() {
         daemon_id: Some("srv_x".into()),
         version: None,
     });
-    assert_eq!(dir.session("p1").expect("session").daemon_id.as_deref(), Some("srv_x"));
+    assert_eq!(
+        dir.session("p1").expect("session").daemon_id.as_deref(),
+        Some("srv_x")
+    );
 }

@@ -25,7 +25,10 @@ pub fn urgency(agent: &AgentSnapshot, pending_permissions: usize) -> Urgency {
         Urgency::NeedsInput
     } else if agent.status == AgentStatus::Error && agent.requires_attention {
         Urgency::FailedUnseen
-    } else if matches!(agent.status, AgentStatus::Running | AgentStatus::Initializing) {
+    } else if matches!(
+        agent.status,
+        AgentStatus::Running | AgentStatus::Initializing
+    ) {
         Urgency::Running
     } else if agent.requires_attention {
         Urgency::FinishedUnseen
@@ -46,10 +49,7 @@ pub fn last_activity(agent: &AgentSnapshot) -> &str {
 /// Compares two agents (with their pending permission counts and a stable
 /// tie-breaker, e.g. the `(profile, agent)` key): urgency, then newest
 /// activity, then the tie-breaker.
-pub fn compare<K: Ord>(
-    a: (&AgentSnapshot, usize, &K),
-    b: (&AgentSnapshot, usize, &K),
-) -> Ordering {
+pub fn compare<K: Ord>(a: (&AgentSnapshot, usize, &K), b: (&AgentSnapshot, usize, &K)) -> Ordering {
     urgency(a.0, a.1)
         .cmp(&urgency(b.0, b.1))
         .then_with(|| last_activity(b.0).cmp(last_activity(a.0)))
@@ -74,19 +74,37 @@ mod tests {
         let agents = [
             (agent("rest-old", "idle", "2026-01-01T00:00:01Z", false), 0),
             (agent("finished", "idle", "2026-01-01T00:00:02Z", true), 0),
-            (agent("running", "running", "2026-01-01T00:00:03Z", false), 0),
+            (
+                agent("running", "running", "2026-01-01T00:00:03Z", false),
+                0,
+            ),
             (agent("failed", "error", "2026-01-01T00:00:04Z", true), 0),
             (agent("asks", "running", "2026-01-01T00:00:00Z", false), 1),
             (agent("rest-new", "idle", "2026-01-01T00:00:09Z", false), 0),
-            (agent("init", "initializing", "2026-01-01T00:00:05Z", false), 0),
-            (agent("failed-seen", "error", "2026-01-01T00:00:08Z", false), 0),
+            (
+                agent("init", "initializing", "2026-01-01T00:00:05Z", false),
+                0,
+            ),
+            (
+                agent("failed-seen", "error", "2026-01-01T00:00:08Z", false),
+                0,
+            ),
         ];
         let mut sorted: Vec<&(AgentSnapshot, usize)> = agents.iter().collect();
         sorted.sort_by(|a, b| compare((&a.0, a.1, &a.0.id), (&b.0, b.1, &b.0.id)));
         let ids: Vec<&str> = sorted.iter().map(|(a, _)| a.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["asks", "failed", "init", "running", "finished", "rest-new", "failed-seen", "rest-old"]
+            [
+                "asks",
+                "failed",
+                "init",
+                "running",
+                "finished",
+                "rest-new",
+                "failed-seen",
+                "rest-old"
+            ]
         );
     }
 

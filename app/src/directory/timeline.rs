@@ -184,7 +184,10 @@ impl TimelineModel {
 /// Merges `next` into `into` when they are one logical item.
 fn merge(into: &mut TimelineItem, next: &TimelineItem) -> bool {
     match (into, next) {
-        (TimelineItem::AssistantMessage { text }, TimelineItem::AssistantMessage { text: more })
+        (
+            TimelineItem::AssistantMessage { text },
+            TimelineItem::AssistantMessage { text: more },
+        )
         | (TimelineItem::Reasoning { text }, TimelineItem::Reasoning { text: more }) => {
             text.push_str(more);
             true
@@ -339,11 +342,7 @@ mod tests {
     #[test]
     fn older_pages_go_first_and_ranges_stay_contiguous_and_disjoint() {
         let mut t = TimelineModel::from_rows("e", vec![user(5, "e"), said(6, "f")], true);
-        let change = t.prepend(
-            "e",
-            vec![user(3, "c"), said(4, "d"), user(5, "dup")],
-            false,
-        );
+        let change = t.prepend("e", vec![user(3, "c"), said(4, "d"), user(5, "dup")], false);
         assert_eq!(change, TimelineChange::Prepended { count: 2 });
         assert!(!t.has_older);
         let ranges: Vec<(u64, u64)> = t.items.iter().map(|i| (i.seq_start, i.seq_end)).collect();

@@ -50,7 +50,10 @@ impl DraftBook {
     }
 
     pub fn push(&mut self, agent_id: &str, message: Queued) {
-        self.queues.entry(agent_id.to_owned()).or_default().push(message);
+        self.queues
+            .entry(agent_id.to_owned())
+            .or_default()
+            .push(message);
     }
 
     /// Removes a message (delivered, or removed by the user).
@@ -108,7 +111,11 @@ pub fn decode(raw: Option<&str>) -> Loaded {
 /// Whether the sender may send `agent`'s next queued message now: the
 /// agent is not mid-turn, and the previous send (if any) was seen to take
 /// effect (the agent changed since).
-pub fn may_send(status: protocol::AgentStatus, updated_at: &str, last_sent_at: Option<&str>) -> bool {
+pub fn may_send(
+    status: protocol::AgentStatus,
+    updated_at: &str,
+    last_sent_at: Option<&str>,
+) -> bool {
     use protocol::AgentStatus;
     let busy = matches!(status, AgentStatus::Running | AgentStatus::Initializing);
     !busy && last_sent_at != Some(updated_at)
@@ -120,7 +127,9 @@ pub mod sender;
 pub mod storage;
 
 mod context;
-pub use context::{Drafts, SendErrors, provide_drafts, provide_send_errors, use_drafts, use_send_errors};
+pub use context::{
+    Drafts, SendErrors, provide_drafts, provide_send_errors, use_drafts, use_send_errors,
+};
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-
 use leptos::prelude::*;
 
 use super::{Drafts, SendErrors, may_send};
@@ -79,7 +78,9 @@ pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: Send
                         drafts.remove(&profile_id, &agent_id, &head.message_id);
                     }
                     Ok(ack) => {
-                        let why = ack.error.unwrap_or_else(|| "the agent did not accept the message".into());
+                        let why = ack
+                            .error
+                            .unwrap_or_else(|| "the agent did not accept the message".into());
                         errors.0.update(|e| {
                             e.insert(key, why);
                         });

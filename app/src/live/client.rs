@@ -126,12 +126,20 @@ fn follow_message(directory: Directory, key: &AgentKey) -> BrowserMessage {
 
 /// `resume`: per profile the `agents_version` held and the cursors of the
 /// followed timelines, plus the previous socket's token.
-fn resume_message(directory: Directory, following: &BTreeSet<AgentKey>, token: Option<String>) -> BrowserMessage {
+fn resume_message(
+    directory: Directory,
+    following: &BTreeSet<AgentKey>,
+    token: Option<String>,
+) -> BrowserMessage {
     let mut cursors: BTreeMap<String, ProfileCursors> = BTreeMap::new();
     directory.with_model(|m| {
         for (profile_id, session) in &m.sessions {
             let entry = cursors.entry(profile_id.clone()).or_default();
-            entry.agents_version = if session.live { session.agents_version } else { 0 };
+            entry.agents_version = if session.live {
+                session.agents_version
+            } else {
+                0
+            };
             for key in following.iter().filter(|k| &k.profile_id == profile_id) {
                 if let Some(t) = session.timelines.get(&key.agent_id)
                     && let Some(seq) = t.last_seq()
@@ -227,8 +235,7 @@ fn connect(channel: &Shared) {
             ch.attempt = 0;
             // Followed timelines go in `resume`; the follow effect re-sends
             // the rest once the channel reads open.
-            let following: BTreeSet<AgentKey> =
-                ch.directory.followed().into_iter().collect();
+            let following: BTreeSet<AgentKey> = ch.directory.followed().into_iter().collect();
             let resume = resume_message(ch.directory, &following, ch.last_token.clone());
             ch.following = following;
             (ch.state.profiles.get_untracked(), resume)

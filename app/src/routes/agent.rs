@@ -37,9 +37,11 @@ pub fn AgentPage() -> impl IntoView {
     let all_answered = move || {
         live.profiles.with(|profiles| {
             live.hosts.with(|hosts| {
-                profiles
-                    .iter()
-                    .all(|p| hosts.get(&p.id).is_some_and(|h| h.daemon_id.is_some() || h.status.as_str() != "connecting"))
+                profiles.iter().all(|p| {
+                    hosts
+                        .get(&p.id)
+                        .is_some_and(|h| h.daemon_id.is_some() || h.status.as_str() != "connecting")
+                })
             })
         })
     };
@@ -106,18 +108,30 @@ fn AgentView(key: AgentKey) -> impl IntoView {
 
     let k = key.clone();
     let archive = move |_| {
-        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
         let k = k.clone();
         leptos::task::spawn_local(async move {
-            error.set(archive_agent(token, k.profile_id, k.agent_id).await.err().map(|e| e.to_string()));
+            error.set(
+                archive_agent(token, k.profile_id, k.agent_id)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+            );
         });
     };
     let k = key.clone();
     let delete = move |_| {
-        if !window().confirm_with_message("Delete this agent and its history on its host?").unwrap_or(false) {
+        if !window()
+            .confirm_with_message("Delete this agent and its history on its host?")
+            .unwrap_or(false)
+        {
             return;
         }
-        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
         let k = k.clone();
         leptos::task::spawn_local(async move {
             match delete_agent(token, k.profile_id, k.agent_id).await {
@@ -131,7 +145,11 @@ fn AgentView(key: AgentKey) -> impl IntoView {
     };
     let title = {
         let agent = agent.clone();
-        move || agent().map(|a| title_of(&a)).unwrap_or_else(|| "Agent".into())
+        move || {
+            agent()
+                .map(|a| title_of(&a))
+                .unwrap_or_else(|| "Agent".into())
+        }
     };
     let status = {
         let agent = agent.clone();
@@ -139,7 +157,9 @@ fn AgentView(key: AgentKey) -> impl IntoView {
     };
     let meta = {
         let agent = agent.clone();
-        Signal::derive(move || agent().map(|a| (a.provider.clone(), a.cwd.clone(), a.last_error.clone())))
+        Signal::derive(move || {
+            agent().map(|a| (a.provider.clone(), a.cwd.clone(), a.last_error.clone()))
+        })
     };
     let offline = Signal::derive(move || host_status.get() != "online");
     view! {
@@ -182,4 +202,5 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             <Composer key=key.clone() />
         </section>
     }
+    .into_any()
 }

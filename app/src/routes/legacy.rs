@@ -53,7 +53,9 @@ pub fn LegacyAgentPage() -> impl IntoView {
             .iter()
             .filter(|k| k.agent_id == id)
             .map(|k| {
-                let daemon = live.hosts.with(|h| h.get(&k.profile_id).and_then(|s| s.daemon_id.clone()));
+                let daemon = live
+                    .hosts
+                    .with(|h| h.get(&k.profile_id).and_then(|s| s.daemon_id.clone()));
                 (k.profile_id.clone(), daemon)
             })
             .collect();
@@ -63,7 +65,10 @@ pub fn LegacyAgentPage() -> impl IntoView {
                     let online_and_live = directory.is_live(&p.id);
                     let failed = live.hosts.with(|h| {
                         h.get(&p.id).is_some_and(|s| {
-                            matches!(s.status, ConnectionStatus::Offline | ConnectionStatus::Error)
+                            matches!(
+                                s.status,
+                                ConnectionStatus::Offline | ConnectionStatus::Error
+                            )
                         })
                     });
                     !online_and_live && !failed
@@ -108,10 +113,20 @@ mod tests {
 
     #[test]
     fn one_match_redirects_several_pick_none_is_not_found_or_connecting() {
-        assert_eq!(resolve("a", &[m("p1", Some("srv_1"))], false), Legacy::Redirect("/agent/p1/a".into()));
         assert_eq!(
-            resolve("a", &[m("p1", Some("srv_1")), m("p2", Some("srv_2"))], false),
-            Legacy::Pick(vec![("p1".into(), "/agent/p1/a".into()), ("p2".into(), "/agent/p2/a".into())])
+            resolve("a", &[m("p1", Some("srv_1"))], false),
+            Legacy::Redirect("/agent/p1/a".into())
+        );
+        assert_eq!(
+            resolve(
+                "a",
+                &[m("p1", Some("srv_1")), m("p2", Some("srv_2"))],
+                false
+            ),
+            Legacy::Pick(vec![
+                ("p1".into(), "/agent/p1/a".into()),
+                ("p2".into(), "/agent/p2/a".into())
+            ])
         );
         assert_eq!(resolve("a", &[], true), Legacy::Connecting);
         assert_eq!(resolve("a", &[], false), Legacy::NotFound);
@@ -120,7 +135,11 @@ mod tests {
     #[test]
     fn one_daemon_through_two_profiles_is_one_match() {
         assert_eq!(
-            resolve("a", &[m("p1", Some("srv_1")), m("p2", Some("srv_1"))], false),
+            resolve(
+                "a",
+                &[m("p1", Some("srv_1")), m("p2", Some("srv_1"))],
+                false
+            ),
             Legacy::Redirect("/agent/p1/a".into())
         );
     }

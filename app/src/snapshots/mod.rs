@@ -54,7 +54,12 @@ pub enum SnapshotError {
 
 /// Encodes `session`, keeping the timelines named in `recent` (most recent
 /// first) up to the limits.
-pub fn encode(session: &SessionModel, recent: &[String], saved_at: &str, keep_timelines: usize) -> String {
+pub fn encode(
+    session: &SessionModel,
+    recent: &[String],
+    saved_at: &str,
+    keep_timelines: usize,
+) -> String {
     let mut timelines = BTreeMap::new();
     for agent_id in recent.iter().take(keep_timelines.min(MAX_TIMELINES)) {
         if let Some(t) = session.timelines.get(agent_id) {
@@ -102,7 +107,10 @@ pub fn decode(raw: &str) -> Result<SessionModel, SnapshotError> {
         serde_json::from_value(value).map_err(|e| SnapshotError::Unreadable(e.to_string()))?;
     let mut permissions: BTreeMap<String, Vec<PermissionRequest>> = BTreeMap::new();
     for entry in snapshot.pending_permissions {
-        permissions.entry(entry.agent_id).or_default().push(entry.request);
+        permissions
+            .entry(entry.agent_id)
+            .or_default()
+            .push(entry.request);
     }
     Ok(SessionModel {
         agents: snapshot
@@ -163,7 +171,12 @@ mod tests {
 
     #[test]
     fn a_snapshot_round_trips_stale_with_its_newest_items() {
-        let raw = encode(&session(250), &["a1".into()], "2026-12-05T00:00:00Z", MAX_TIMELINES);
+        let raw = encode(
+            &session(250),
+            &["a1".into()],
+            "2026-12-05T00:00:00Z",
+            MAX_TIMELINES,
+        );
         let value: serde_json::Value = serde_json::from_str(&raw).expect("json");
         assert_eq!(value["v"], 1);
         assert_eq!(value["daemon_id"], "srv_1");
@@ -188,6 +201,9 @@ mod tests {
     fn corrupt_or_future_snapshots_are_refused_clearly() {
         assert!(matches!(decode("{nope"), Err(SnapshotError::Unreadable(_))));
         assert_eq!(decode(r#"{"v":2}"#), Err(SnapshotError::Version(2)));
-        assert!(matches!(decode(r#"{"v":1,"agents":"x"}"#), Err(SnapshotError::Unreadable(_))));
+        assert!(matches!(
+            decode(r#"{"v":1,"agents":"x"}"#),
+            Err(SnapshotError::Unreadable(_))
+        ));
     }
 }

@@ -77,7 +77,8 @@ pub fn start_saving(directory: Directory, live: LiveState) {
     interval.forget();
     let on_hide = Closure::<dyn FnMut()>::new(move || save_all(directory, live));
     if let Some(window) = web_sys::window() {
-        let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
     }
     on_hide.forget();
 }
