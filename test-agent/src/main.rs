@@ -65,6 +65,10 @@ Markers anywhere in the prompt text:
                        the turn with {stopReason: \"cancelled\"}.
   HANG_FOREVER         never answers the prompt; ignores session/cancel.
   CRASH_NOW            sends one chunk, then exits with code 3.
+  REPLY_FILE=<path>    the reply is that file's text (relative to the
+                       session cwd), in chunks of 64 characters.
+  CHUNKS=<n>[@<rate>]  the reply is n chunks \"c1 \", \"c2 \", …, at most
+                       <rate> a second when given.
   FAIL_AUTH            error -32000 \"Authentication required\".
   USE_TODO             a plan update with two entries before the reply.
 

@@ -6,7 +6,7 @@ pub const DEFAULT_EDIT_PATH: &str = "notes.md";
 
 /// The reply to the `/markers` command.
 pub const SUMMARY: &str = "Markers: EDIT_FILE[=path], PLEASE_BE_SLOW, HANG_FOREVER, \
-CRASH_NOW, FAIL_AUTH, USE_TODO. Anything else gets \"Hi there!\".";
+CRASH_NOW, FAIL_AUTH, USE_TODO, REPLY_FILE=path, CHUNKS=n[@rate]. Anything else gets \"Hi there!\".";
 
 /// What the prompt text asks the turn to do.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,6 +25,13 @@ pub struct Markers {
     pub todo: bool,
     /// The prompt is the `/markers` command.
     pub list: bool,
+    /// `REPLY_FILE=<path>`: the reply is that file's text (relative to the
+    /// session cwd), streamed in chunks: tests render hostile or long
+    /// markdown through a real turn.
+    pub reply_file: Option<String>,
+    /// `CHUNKS=<n>[@<per second>]`: the reply is `n` chunks `c1 c2 …`,
+    /// optionally paced (the browser's streaming checks and benchmark).
+    pub chunks: Option<(u32, Option<u32>)>,
 }
 
 impl Markers {
@@ -36,6 +43,20 @@ impl Markers {
             ..Self::default()
         };
         for word in text.split_whitespace() {
+            if let Some(path) = word.strip_prefix("REPLY_FILE=") {
+                markers.reply_file = Some(path.to_owned()).filter(|p| !p.is_empty());
+                continue;
+            }
+            if let Some(spec) = word.strip_prefix("CHUNKS=") {
+                let (count, rate) = match spec.split_once('@') {
+                    Some((count, rate)) => (count, rate.parse().ok()),
+                    None => (spec, None),
+                };
+                if let Ok(count) = count.parse::<u32>() {
+                    markers.chunks = Some((count.min(100_000), rate.filter(|r| *r > 0)));
+                }
+                continue;
+            }
             if let Some(path) = word.strip_prefix("EDIT_FILE=") {
                 let path = if path.is_empty() {
                     DEFAULT_EDIT_PATH
@@ -62,6 +83,15 @@ impl Markers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_file_and_chunks_take_their_arguments() {
+        let m = Markers::parse("REPLY_FILE=hostile.md CHUNKS=50@200");
+        assert_eq!(m.reply_file.as_deref(), Some("hostile.md"));
+        assert_eq!(m.chunks, Some((50, Some(200))));
+        assert_eq!(Markers::parse("CHUNKS=7").chunks, Some((7, None)));
+        assert_eq!(Markers::parse("CHUNKS=x").chunks, None);
+    }
 
     #[test]
     fn plain_text_has_no_markers() {

@@ -149,12 +149,44 @@ impl Turn {
         if markers.list {
             self.update(text_update("agent_message_chunk", markers::SUMMARY))
                 .await;
+        } else if let Some(path) = &markers.reply_file {
+            let text = self.read_reply(path);
+            let chars: Vec<char> = text.chars().collect();
+            for chunk in chars.chunks(64) {
+                let chunk: String = chunk.iter().collect();
+                self.update(text_update("agent_message_chunk", &chunk))
+                    .await;
+            }
+        } else if let Some((count, rate)) = markers.chunks {
+            let pause = rate.map(|r| std::time::Duration::from_secs_f64(1.0 / f64::from(r)));
+            for i in 1..=count {
+                self.update(text_update("agent_message_chunk", &format!("c{i} ")))
+                    .await;
+                if let Some(pause) = pause {
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        () = cancelled(&mut self.cancel) => return Ok(Stop::Cancelled),
+                    }
+                }
+            }
         } else {
             for chunk in ["Hi", " there", "!"] {
                 self.update(text_update("agent_message_chunk", chunk)).await;
             }
         }
         Ok(Stop::EndTurn)
+    }
+
+    /// The text of `REPLY_FILE`, relative to the session cwd; a clear
+    /// message as the reply when it cannot be read.
+    fn read_reply(&self, path: &str) -> String {
+        let cwd = self
+            .agent
+            .with_session(&self.session_id, |s| s.record.cwd.clone())
+            .unwrap_or_default();
+        let full = std::path::Path::new(&cwd).join(path);
+        std::fs::read_to_string(&full)
+            .unwrap_or_else(|err| format!("REPLY_FILE: cannot read {}: {err}", full.display()))
     }
 
     /// Sends a `session/update` and records it for the history.

@@ -81,10 +81,15 @@ export async function startWebServer(): Promise<Running> {
 
 /** Starts `paseo-daemon` on the fallback port with the given home. */
 export async function startDaemon(home?: string): Promise<Running & { home: string }> {
+  return startDaemonAt(`${FALLBACK_DAEMON.host}:${FALLBACK_DAEMON.port}`, home);
+}
+
+/** Starts `paseo-daemon` on `listen` (e.g. `127.0.0.1:0`) with the given home. */
+export async function startDaemonAt(listen: string, home?: string): Promise<Running & { home: string }> {
   const dir = home ?? mkdtempSync(path.join(tmpdir(), "paseo-e2e-home-"));
   const child = spawn(
     path.join(binDir, "paseo-daemon"),
-    ["--listen", `${FALLBACK_DAEMON.host}:${FALLBACK_DAEMON.port}`, "--home", dir],
+    ["--listen", listen, "--home", dir],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "info" } },
   );
   const match = await waitForLine(child, /listening on (ws:\/\/[0-9.:]+\/ws)/, "paseo-daemon");
