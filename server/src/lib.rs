@@ -59,6 +59,11 @@ impl RunningServer {
         self.local_addr
     }
 
+    /// The embedded daemon's address, when there is one.
+    pub fn daemon_addr(&self) -> Option<SocketAddr> {
+        self.daemon.as_ref().map(daemon::RunningDaemon::local_addr)
+    }
+
     /// Waits for Ctrl-C or SIGTERM, then shuts down gracefully.
     pub async fn wait_for_shutdown_signal(self) {
         shutdown_signal().await;

@@ -28,6 +28,10 @@ pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
             hub: state.hub.clone(),
             tabs: state.tabs.clone(),
             permission_timeout: std::time::Duration::from_secs(15),
+            fallback: state
+                .pinned
+                .first()
+                .map(|(_, key, url)| (app::config::fallback_profile_id(url), key.clone())),
         });
         provide_context(ConfiguredHosts(Arc::new(move || {
             state

@@ -6,6 +6,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod support;
+
 async fn start() -> (server::RunningServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let site = dir.path().join("site");
@@ -110,4 +112,62 @@ async fn a_missing_site_is_a_clear_error() {
     .expect("config");
     let err = server::start(config).await.err().expect("must fail");
     assert!(err.to_string().contains("cargo xtask build"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_route_of_the_local_daemon_paints_its_timeline_tail() {
+    support::require_test_agent();
+    let (server, dir) = start().await;
+    let daemon = server.daemon_addr().expect("embedded daemon");
+    let url = server::config::fallback_url(daemon);
+    let cwd = dir.path().join("work");
+    std::fs::create_dir_all(&cwd).expect("cwd");
+    let mut driver = support::Driver::connect(&url).await;
+    let agent = driver.create_agent(&cwd, Some("hello from ssr")).await;
+    driver.wait_for_finish(&agent).await;
+    let (_, rows) = driver.timeline(&agent).await;
+    let last = support::last_seq(&rows);
+
+    let profile = app::config::fallback_profile_id(&url);
+    let path = format!("/agent/{profile}/{agent}");
+    // The hub lists the agent once it synced; poll with a deadline.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let body = loop {
+        let (status, body) = get(server.local_addr(), &path, "").await;
+        assert_eq!(status, 200);
+        if body.contains(&format!(r#"data-seq-end="{last}""#)) {
+            break body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tail never painted; last page:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(body.contains(r#"data-seq-start="1""#), "{body}");
+    assert!(
+        body.contains("hello from ssr"),
+        "the user message is painted"
+    );
+    assert!(body.contains("Hi there!"), "the reply is painted");
+    assert!(
+        !body.to_lowercase().contains("password"),
+        "no password in SSR output"
+    );
+    assert!(
+        body.contains(&profile),
+        "the fallback profile id is in the page"
+    );
+
+    // Another profile gets the connecting placeholder, still a 200.
+    let (status, other) = get(
+        server.local_addr(),
+        &format!("/agent/daemon_x_000000/{agent}"),
+        "",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(other.contains(r#"data-state="connecting""#), "{other}");
+    assert!(!other.contains("data-seq-start"));
+    server.shutdown().await;
 }

@@ -33,6 +33,9 @@ pub mod ssr {
         pub tabs: Tabs,
         /// How long an answered permission may take to be resolved.
         pub permission_timeout: Duration,
+        /// The server's own daemon: the fallback profile id the browser
+        /// seeds "Local Host" with, and its connection (SSR reads it).
+        pub fallback: Option<(String, DaemonKey)>,
     }
 
     /// The context, or an error saying the server is misconfigured.

@@ -68,3 +68,70 @@ pub async fn fetch_older(
             .collect(),
     })
 }
+
+/// What the server can show of an agent of its own daemon at first paint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaintedTail {
+    pub profile_id: String,
+    pub agent: protocol::AgentSnapshot,
+    pub epoch: String,
+    pub items: Vec<LiveTimelineItem>,
+    pub has_older: bool,
+}
+
+/// How many rows the first paint carries.
+pub const TAIL_ROWS: u64 = 100;
+
+/// The tail of an agent of the server's own (fallback) daemon, for SSR: the
+/// route `/agent/<fallback profile id>/<agent>` paints its real timeline at
+/// once. Any other profile (or a daemon that does not answer in time) gets
+/// `None`, and the browser fills the page after hydration. No tab token:
+/// it reads only the daemon the server itself is configured with.
+#[server(endpoint = "timeline/server_tail")]
+pub async fn server_tail(
+    profile_id: String,
+    agent_id: String,
+) -> Result<Option<PaintedTail>, AppError> {
+    use protocol::{FetchAgentTimelineRequest, TimelineDirection, TimelineProjection};
+
+    use super::ssr::{api, request_id};
+    let api = api()?;
+    let Some((fallback_id, key)) = api.fallback.clone() else {
+        return Ok(None);
+    };
+    if fallback_id != profile_id {
+        return Ok(None);
+    }
+    let Some(agent) = api.hub.agents(&key).into_iter().find(|a| a.id == agent_id) else {
+        return Ok(None);
+    };
+    let request = FetchAgentTimelineRequest {
+        agent_id,
+        request_id: request_id("tail"),
+        direction: Some(TimelineDirection::Tail),
+        cursor: None,
+        limit: Some(TAIL_ROWS),
+        projection: Some(TimelineProjection::Canonical),
+    };
+    let page = match api.hub.fetch_timeline(&key, request).await {
+        Ok(page) if page.error.is_none() => page,
+        _ => return Ok(None),
+    };
+    Ok(Some(PaintedTail {
+        profile_id,
+        agent,
+        epoch: page.epoch,
+        has_older: page.has_older,
+        items: page
+            .entries
+            .into_iter()
+            .map(|entry| LiveTimelineItem {
+                seq_start: entry.seq_start,
+                seq_end: entry.seq_end,
+                item: serde_json::to_value(&entry.item).unwrap_or_default(),
+                provider: entry.provider,
+                timestamp: entry.timestamp,
+            })
+            .collect(),
+    }))
+}

@@ -203,6 +203,41 @@ impl Directory {
         });
     }
 
+    /// Puts what the server painted (an agent and its tail) into the
+    /// directory, so the first client render matches SSR. Never replaces
+    /// live data or an agent already held.
+    pub fn seed_server_tail(&self, tail: &crate::api::timeline::PaintedTail) {
+        let key = AgentKey::new(&tail.profile_id, &tail.agent.id);
+        let mut seeded = false;
+        self.model.update_value(|model| {
+            let session = model.sessions.entry(tail.profile_id.clone()).or_default();
+            if session.live || session.agents.contains_key(&tail.agent.id) {
+                return;
+            }
+            session
+                .agents
+                .insert(tail.agent.id.clone(), tail.agent.clone());
+            session.timelines.insert(
+                tail.agent.id.clone(),
+                TimelineModel::from_rows(
+                    &tail.epoch,
+                    model::rows(tail.items.clone()),
+                    tail.has_older,
+                ),
+            );
+            seeded = true;
+        });
+        if seeded {
+            self.reflect(&Change::AgentSet {
+                profile_id: tail.profile_id.clone(),
+            });
+            self.reflect(&Change::Timeline {
+                key,
+                change: TimelineChange::Reset,
+            });
+        }
+    }
+
     /// Reads the pure model (untracked).
     pub fn with_model<T>(&self, f: impl FnOnce(&DirectoryModel) -> T) -> T {
         self.model.with_value(f)

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::agents::{archive_agent, delete_agent};
+use crate::api::timeline::server_tail;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
 use crate::components::permission::Permissions;
@@ -45,7 +46,22 @@ pub fn AgentPage() -> impl IntoView {
             })
         })
     };
-    let key = Memo::new(move |_| profile.get().map(|p| AgentKey::new(p, agent_id())));
+    // What the server painted for its own daemon (None for other hosts).
+    let tail = Resource::new(
+        move || (server_id(), agent_id()),
+        |(server_id, agent_id)| server_tail(server_id, agent_id),
+    );
+    let tail_profile = move || {
+        let tail = tail.get().and_then(Result::ok).flatten()?;
+        directory.seed_server_tail(&tail);
+        Some(tail.profile_id)
+    };
+    let key = Memo::new(move |_| {
+        profile
+            .get()
+            .or_else(tail_profile)
+            .map(|p| AgentKey::new(p, agent_id()))
+    });
 
     // Follow the shown timeline; unfollow when leaving or switching.
     let followed = StoredValue::new(None::<AgentKey>);
@@ -69,6 +85,7 @@ pub fn AgentPage() -> impl IntoView {
     });
 
     view! {
+        <Suspense fallback=|| view! { <section class="connecting" data-state="connecting"><p>"Connecting to the host…"</p></section> }>
         {move || match key.get() {
             Some(key) => view! { <AgentView key /> }.into_any(),
             None if live.hydrated.get() && all_answered() => view! {
@@ -84,6 +101,7 @@ pub fn AgentPage() -> impl IntoView {
                 </section>
             }.into_any(),
         }}
+        </Suspense>
     }
 }
 
