@@ -333,3 +333,28 @@ test("unknown hosts and legacy links answer inline", async ({ page }) => {
   await expect(page.locator("[data-state=not-found]")).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("when the tab's own channel drops every host reads stale, then live again", async ({ page }) => {
+  const problems = watchForProblems(page);
+  let refuse = false;
+  const sockets: any[] = [];
+  await page.routeWebSocket(/\/live$/, (ws) => {
+    if (refuse) {
+      ws.close({ code: 1011, reason: "test: channel refused" });
+      return;
+    }
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await openUnion(page);
+  const host = page.locator(`li.host[data-profile-id="${hosts[0].profileId}"]`);
+  await expect(host).toHaveAttribute("data-status", "online");
+  refuse = true;
+  for (const ws of sockets) await ws.close({ code: 1012, reason: "test: drop" });
+  await expect(host).toHaveAttribute("data-status", "stale");
+  await expect(page.locator(".banner-channel")).toBeVisible();
+  refuse = false;
+  await expect(host).toHaveAttribute("data-status", "online", { timeout: 45_000 });
+  await expect(page.locator(".banner-channel")).toHaveCount(0);
+  expect(problems.filter((p) => !p.includes("WebSocket"))).toEqual([]);
+});

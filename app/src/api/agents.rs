@@ -271,3 +271,18 @@ pub async fn retry_host(tab: String, profile_id: String) -> Result<(), AppError>
     api.hub.retry_now(&key);
     Ok(())
 }
+
+/// Marks an agent seen (its `requiresAttention` clears), when the user
+/// opens it.
+#[server(endpoint = "agents/clear_attention")]
+pub async fn clear_attention(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+    use protocol::{AgentIds, ClearAgentAttention, SessionRequest};
+
+    use super::ssr::{call, request_id};
+    let request = ClearAgentAttention {
+        agent_id: AgentIds::One(agent_id),
+        request_id: Some(request_id("seen")),
+    };
+    call(&tab, &profile_id, SessionRequest::ClearAgentAttention(request)).await?;
+    Ok(())
+}

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::agents::{archive_agent, delete_agent};
+use crate::api::agents::{archive_agent, clear_attention, delete_agent};
 use crate::api::timeline::server_tail;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
@@ -123,6 +123,24 @@ fn AgentView(key: AgentKey) -> impl IntoView {
     let k = key.clone();
     let session_live = Signal::derive(move || directory.is_live(&k.profile_id));
     let error = RwSignal::new(None::<String>);
+
+    // Opening an agent that finished or failed unseen marks it seen.
+    {
+        let k = key.clone();
+        let agent = agent.clone();
+        Effect::new(move |_| {
+            let needs = agent().is_some_and(|a| a.requires_attention);
+            let Some(token) = directory.tab_token.get() else { return };
+            if needs && session_live.get() {
+                let k = k.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(e) = clear_attention(token, k.profile_id, k.agent_id).await {
+                        leptos::logging::warn!("could not mark the agent seen: {e}");
+                    }
+                });
+            }
+        });
+    }
 
     let k = key.clone();
     let archive = move |_| {
