@@ -21,6 +21,7 @@ use crate::outbox::{Disconnected, Outbox};
 use crate::provider::requests as providers;
 use crate::server::DaemonState;
 use crate::time_util::epoch_ms;
+use crate::unsupported;
 
 /// What [`Session::handle`] did with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +144,28 @@ impl Session {
             SessionRequest::ListProviderModesRequest(req) => (
                 req.request_id.clone(),
                 providers::list_modes(self.state.providers(), &self.outbox, req).await,
+            ),
+            SessionRequest::PaseoWorktreeListRequest(req) => {
+                let response = crate::git::worktree_list(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::PaseoWorktreeListResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::ListTerminalsRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::list_terminals(req)).await,
+            ),
+            SessionRequest::ChatList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::chat_list(req)).await,
+            ),
+            SessionRequest::ScheduleList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::schedule_list(req)).await,
+            ),
+            SessionRequest::LoopList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::loop_list(req)).await,
             ),
             _ => return Ok(Handled::Unsupported),
         };

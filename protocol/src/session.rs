@@ -13,16 +13,19 @@ use crate::activity::ActivityLogEntry;
 use crate::agent::{
     AgentUpdate, FetchAgentRequest, FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
 };
+use crate::automation::{ChatListResponse, ListRequest, LoopListResponse, ScheduleListResponse};
 use crate::checkout::{
     CheckoutDiffUpdate, CheckoutStatusRequest, CheckoutStatusResponse, CheckoutStatusUpdate,
-    SubscribeCheckoutDiffRequest, SubscribeCheckoutDiffResponse, UnsubscribeCheckoutDiffRequest,
+    PaseoWorktreeListRequest, PaseoWorktreeListResponse, SubscribeCheckoutDiffRequest,
+    SubscribeCheckoutDiffResponse, UnsubscribeCheckoutDiffRequest,
 };
 use crate::commands::{
     AgentArchived, AgentDeleted, ArchiveAgentRequest, CancelAgentRequest, CancelAgentResponse,
     ClearAgentAttention, ClearAgentAttentionResponse, CreateAgentRequest, DeleteAgentRequest,
-    ImportAgentRequest, ResumeAgentRequest, SendAgentMessageRequest, SendAgentMessageResponse,
-    SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest, SetAgentModelResponse,
-    SetAgentThinkingRequest, SetAgentThinkingResponse, WaitForFinishRequest, WaitForFinishResponse,
+    ImportAgentRequest, RefreshAgentRequest, ResumeAgentRequest, SendAgentMessageRequest,
+    SendAgentMessageResponse, SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest,
+    SetAgentModelResponse, SetAgentThinkingRequest, SetAgentThinkingResponse, UpdateAgentRequest,
+    UpdateAgentResponse, WaitForFinishRequest, WaitForFinishResponse,
 };
 use crate::files::{FileExplorerRequest, FileExplorerResponse};
 use crate::permission::{AgentPermissionRequest, AgentPermissionResolved, AgentPermissionResponse};
@@ -35,6 +38,7 @@ use crate::provider::{
 use crate::rpc::RpcError;
 use crate::status::StatusPayload;
 use crate::stream::AgentStreamPayload;
+use crate::terminal::{ListTerminalsRequest, ListTerminalsResponse};
 use crate::timeline::{FetchAgentTimelineRequest, FetchAgentTimelineResponse};
 
 /// Session-level ping; the reply echoes `client_sent_at` so a client can
@@ -116,6 +120,16 @@ pub enum SessionRequest {
     SubscribeCheckoutDiffRequest(SubscribeCheckoutDiffRequest),
     UnsubscribeCheckoutDiffRequest(UnsubscribeCheckoutDiffRequest),
     ClientHeartbeat(ClientHeartbeat),
+    UpdateAgentRequest(UpdateAgentRequest),
+    RefreshAgentRequest(RefreshAgentRequest),
+    PaseoWorktreeListRequest(PaseoWorktreeListRequest),
+    ListTerminalsRequest(ListTerminalsRequest),
+    #[serde(rename = "chat/list")]
+    ChatList(ListRequest),
+    #[serde(rename = "schedule/list")]
+    ScheduleList(ListRequest),
+    #[serde(rename = "loop/list")]
+    LoopList(ListRequest),
     /// A type this version does not implement; the daemon answers with
     /// `rpc_error` code `unknown_schema`.
     #[serde(other)]
@@ -157,6 +171,13 @@ impl SessionRequest {
                 "unsubscribe_checkout_diff_request"
             }
             SessionRequest::ClientHeartbeat(_) => "client_heartbeat",
+            SessionRequest::UpdateAgentRequest(_) => "update_agent_request",
+            SessionRequest::RefreshAgentRequest(_) => "refresh_agent_request",
+            SessionRequest::PaseoWorktreeListRequest(_) => "paseo_worktree_list_request",
+            SessionRequest::ListTerminalsRequest(_) => "list_terminals_request",
+            SessionRequest::ChatList(_) => "chat/list",
+            SessionRequest::ScheduleList(_) => "schedule/list",
+            SessionRequest::LoopList(_) => "loop/list",
             SessionRequest::Unknown => "unknown",
         }
     }
@@ -191,6 +212,13 @@ impl SessionRequest {
             SessionRequest::FileExplorerRequest(r) => Some(&r.request_id),
             SessionRequest::CheckoutStatusRequest(r) => Some(&r.request_id),
             SessionRequest::SubscribeCheckoutDiffRequest(r) => Some(&r.request_id),
+            SessionRequest::UpdateAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::RefreshAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::PaseoWorktreeListRequest(r) => Some(&r.request_id),
+            SessionRequest::ListTerminalsRequest(r) => Some(&r.request_id),
+            SessionRequest::ChatList(r)
+            | SessionRequest::ScheduleList(r)
+            | SessionRequest::LoopList(r) => Some(&r.request_id),
             SessionRequest::UnsubscribeCheckoutDiffRequest(_)
             | SessionRequest::ClientHeartbeat(_)
             | SessionRequest::Unknown => None,
@@ -238,6 +266,15 @@ pub enum SessionMessage {
     CheckoutStatusUpdate(CheckoutStatusUpdate),
     SubscribeCheckoutDiffResponse(SubscribeCheckoutDiffResponse),
     CheckoutDiffUpdate(CheckoutDiffUpdate),
+    UpdateAgentResponse(UpdateAgentResponse),
+    PaseoWorktreeListResponse(PaseoWorktreeListResponse),
+    ListTerminalsResponse(ListTerminalsResponse),
+    #[serde(rename = "chat/list/response")]
+    ChatListResponse(ChatListResponse),
+    #[serde(rename = "schedule/list/response")]
+    ScheduleListResponse(ScheduleListResponse),
+    #[serde(rename = "loop/list/response")]
+    LoopListResponse(LoopListResponse),
     /// A message type this version does not know; consumers skip it.
     #[serde(other)]
     Unknown,
@@ -282,6 +319,12 @@ impl SessionMessage {
             SessionMessage::CheckoutStatusUpdate(_) => "checkout_status_update",
             SessionMessage::SubscribeCheckoutDiffResponse(_) => "subscribe_checkout_diff_response",
             SessionMessage::CheckoutDiffUpdate(_) => "checkout_diff_update",
+            SessionMessage::UpdateAgentResponse(_) => "update_agent_response",
+            SessionMessage::PaseoWorktreeListResponse(_) => "paseo_worktree_list_response",
+            SessionMessage::ListTerminalsResponse(_) => "list_terminals_response",
+            SessionMessage::ChatListResponse(_) => "chat/list/response",
+            SessionMessage::ScheduleListResponse(_) => "schedule/list/response",
+            SessionMessage::LoopListResponse(_) => "loop/list/response",
             SessionMessage::Unknown => "unknown",
         }
     }

@@ -16,9 +16,8 @@ const FIXTURES: [&str; 2] = ["paseo-v1-head-frames.jsonl", "paseo-v1-cli-frames.
 /// Session requests outside our subset (workspaces and terminals), plus
 /// `list_agents_request`, a made-up type the recording used to provoke
 /// `unknown_schema`.
-const UNKNOWN_REQUESTS: [&str; 6] = [
+const UNKNOWN_REQUESTS: [&str; 5] = [
     "fetch_workspaces_request",
-    "list_terminals_request",
     "create_terminal_request",
     "capture_terminal_request",
     "kill_terminal_request",
@@ -26,10 +25,9 @@ const UNKNOWN_REQUESTS: [&str; 6] = [
 ];
 
 /// Session messages outside our subset (workspaces and terminals).
-const UNKNOWN_MESSAGES: [&str; 6] = [
+const UNKNOWN_MESSAGES: [&str; 5] = [
     "fetch_workspaces_response",
     "workspace_update",
-    "list_terminals_response",
     "create_terminal_response",
     "capture_terminal_response",
     "kill_terminal_response",
@@ -205,8 +203,8 @@ fn fixture_frames_of_the_subset_round_trip() {
             checked += usize::from(in_subset);
         }
     }
-    // 2 files, 273 lines: 34 meta, 19 out of subset, 2 deliberately invalid.
-    assert_eq!(checked, 218);
+    // 2 files, 273 lines: 34 meta, 15 out of subset, 2 deliberately invalid.
+    assert_eq!(checked, 222);
 }
 
 #[test]

@@ -73,7 +73,7 @@ struct NewAgent {
 }
 
 /// Trims a title to Paseo's 1..200 characters; blank means none.
-fn clean_title(title: Option<&str>) -> Option<String> {
+pub(super) fn clean_title(title: Option<&str>) -> Option<String> {
     let title = title?.trim();
     (!title.is_empty()).then(|| title.chars().take(200).collect())
 }

@@ -1,7 +1,8 @@
 //! The session handlers of every agent request: decoding what a client
 //! asked, calling the manager, and answering in Paseo's shapes (including
-//! its quirks: results of create/import/resume travel as `status`, a resume
-//! failure only as `activity_log`, delete answers even for unknown ids).
+//! its quirks: results of create/import/resume/refresh travel as `status`,
+//! a resume failure only as `activity_log`, delete answers even for unknown
+//! ids).
 //!
 //! Replies go through the socket's ordered [`Link`], never straight to the
 //! socket, so they arrive after the pushes they follow. Anything that may
@@ -16,8 +17,8 @@ use protocol::{
     AgentIds, AgentPermissionResponse, CancelAgentResponse, ClearAgentAttention,
     ClearAgentAttentionResponse, CreateAgentRequest, FetchAgentRequest, FetchAgentResponse,
     FetchAgentTimelineRequest, FetchAgentsRequest, FetchAgentsResponse, ImportAgentRequest,
-    PageInfo, ResumeAgentRequest, RpcError, SessionMessage, SessionRequest, StatusPayload,
-    WaitForFinishRequest, WaitForFinishResponse, rpc_code,
+    PageInfo, RefreshAgentRequest, ResumeAgentRequest, RpcError, SessionMessage, SessionRequest,
+    StatusPayload, WaitForFinishRequest, WaitForFinishResponse, rpc_code,
 };
 
 use super::listing::{self, AgentFilter, PageError};
@@ -47,6 +48,8 @@ pub(crate) fn handles(request: &SessionRequest) -> bool {
             | SessionRequest::FetchAgentTimelineRequest(_)
             | SessionRequest::AgentPermissionResponse(_)
             | SessionRequest::ClientHeartbeat(_)
+            | SessionRequest::UpdateAgentRequest(_)
+            | SessionRequest::RefreshAgentRequest(_)
     )
 }
 
@@ -272,6 +275,26 @@ pub(crate) fn dispatch(manager: &Arc<AgentManager>, client: &Attachment, request
             let manager = manager.clone();
             tokio::spawn(async move { wait_for_finish(&manager, &link, req).await });
         }
+        SessionRequest::UpdateAgentRequest(req) => {
+            let (agent_id, result) = match manager.resolve(&req.agent_id) {
+                Ok(agent) => {
+                    let result = manager
+                        .update_metadata(&agent, req.name.as_deref(), req.labels)
+                        .map_err(|err| (err.is_invalid_request(), err.to_string()));
+                    (agent.id.clone(), result)
+                }
+                Err(err) => (req.agent_id, Err((false, err.to_string()))),
+            };
+            // Paseo reports a failed update on the activity log too, but
+            // not a request that asked for nothing.
+            if let Err((false, error)) = &result {
+                link.send(activity_error(format!("Failed to update agent: {error}")));
+            }
+            let result = result.map_err(|(_, error)| error);
+            let reply = acceptance(req.request_id, agent_id, result);
+            link.send(SessionMessage::UpdateAgentResponse(reply));
+        }
+        SessionRequest::RefreshAgentRequest(req) => refresh(manager, &link, req),
         SessionRequest::ClearAgentAttention(req) => clear_attention(manager, &link, req),
         SessionRequest::AgentPermissionResponse(req) => permission_response(manager, &link, req),
         // Drives notification choice and mobile filtering, neither of
@@ -540,6 +563,41 @@ async fn wait_for_finish(manager: &Arc<AgentManager>, link: &Link, req: WaitForF
             last_message: settled.last_message,
         },
     ));
+}
+
+/// Paseo answers a refresh with `status: agent_refreshed` and a failure
+/// only on the activity log, which leaves its CLI waiting out a 15 s
+/// timeout; we also send an `rpc_error` for the request, so a client learns
+/// at once why (Paseo's clients reject the request on it).
+fn refresh(manager: &Arc<AgentManager>, link: &Link, req: RefreshAgentRequest) {
+    let failed = |link: &Link, request_id: String, error: String| {
+        link.send(activity_error(format!("Failed to refresh agent: {error}")));
+        link.send(rpc_error(
+            request_id,
+            "refresh_agent_request",
+            format!("Request failed: {error}"),
+            rpc_code::HANDLER_ERROR,
+        ));
+    };
+    let agent = match manager.resolve(&req.agent_id) {
+        Ok(agent) => agent,
+        Err(err) => return failed(link, req.request_id, err.to_string()),
+    };
+    let manager = manager.clone();
+    let op_agent = agent.clone();
+    let link = link.clone();
+    agent.enqueue(async move {
+        match manager.refresh(&op_agent).await {
+            Ok(timeline_size) => {
+                link.send(SessionMessage::Status(StatusPayload::AgentRefreshed {
+                    agent_id: op_agent.id.clone(),
+                    request_id: req.request_id,
+                    timeline_size: Some(timeline_size),
+                }));
+            }
+            Err(error) => failed(&link, req.request_id, error),
+        }
+    });
 }
 
 fn clear_attention(manager: &AgentManager, link: &Link, req: ClearAgentAttention) {
