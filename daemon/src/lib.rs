@@ -32,6 +32,7 @@ mod ids;
 mod inbound;
 mod outbox;
 pub mod procs;
+mod project_config;
 pub mod provider;
 mod server;
 mod session;

@@ -167,6 +167,33 @@ impl Session {
                 req.request_id.clone(),
                 self.reply(unsupported::loop_list(req)).await,
             ),
+            SessionRequest::ReadProjectConfigRequest(req) => {
+                let response = crate::project_config::read(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::ReadProjectConfigResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::WorkspaceSetupStatusRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::workspace_setup_status(req)).await,
+            ),
+            SessionRequest::ListAvailableEditorsRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::list_available_editors(req)).await,
+            ),
+            SessionRequest::CheckoutPrStatusRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::checkout_pr_status(req)).await,
+            ),
+            SessionRequest::ProjectIconRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::project_icon(req)).await,
+            ),
+            SessionRequest::SubscribeTerminalsRequest(req) => {
+                let _ = self.reply(unsupported::subscribe_terminals(req)).await;
+                return Ok(Handled::Done);
+            }
+            SessionRequest::UnsubscribeTerminalsRequest(_) => return Ok(Handled::Done),
             _ => return Ok(Handled::Unsupported),
         };
         if let Err(failure) = result {

@@ -186,36 +186,53 @@ fn substitute(value: &Value, map: &HashMap<String, String>) -> Value {
 /// with the same value, arrays of the same length; `"*"` matches any
 /// value, `"*text*"` any string containing `text`. Extra keys in `ours`
 /// are fine (the written frames name what matters).
-fn assert_matches(ours: &Value, theirs: &Value, at: &str) {
+fn check_written(ours: &Value, theirs: &Value, at: &str) -> Result<(), String> {
     match theirs {
-        Value::String(pattern) if pattern == "*" => {}
+        Value::String(pattern) if pattern == "*" => Ok(()),
         Value::String(pattern)
             if pattern.len() > 2 && pattern.starts_with('*') && pattern.ends_with('*') =>
         {
             let needle = &pattern[1..pattern.len() - 1];
-            assert!(
-                ours.as_str().is_some_and(|text| text.contains(needle)),
-                "{at}: {ours} does not contain {needle:?}"
-            );
-        }
-        Value::Object(fields) => {
-            for (key, their) in fields {
-                let our = ours
-                    .get(key)
-                    .unwrap_or_else(|| panic!("{at}.{key} missing in {ours}"));
-                assert_matches(our, their, &format!("{at}.{key}"));
+            if ours.as_str().is_some_and(|text| text.contains(needle)) {
+                Ok(())
+            } else {
+                Err(format!("{at}: {ours} does not contain {needle:?}"))
             }
         }
+        Value::Object(fields) => fields.iter().try_for_each(|(key, their)| {
+            let our = ours
+                .get(key)
+                .ok_or_else(|| format!("{at}.{key} missing in {ours}"))?;
+            check_written(our, their, &format!("{at}.{key}"))
+        }),
         Value::Array(items) => {
             let ours_items = ours
                 .as_array()
-                .unwrap_or_else(|| panic!("{at}: {ours} is not an array"));
-            assert_eq!(ours_items.len(), items.len(), "{at}: {ours}");
-            for (index, (our, their)) in ours_items.iter().zip(items).enumerate() {
-                assert_matches(our, their, &format!("{at}[{index}]"));
+                .ok_or_else(|| format!("{at}: {ours} is not an array"))?;
+            if ours_items.len() != items.len() {
+                return Err(format!(
+                    "{at}: {} items, not {}: {ours}",
+                    ours_items.len(),
+                    items.len()
+                ));
             }
+            ours_items
+                .iter()
+                .zip(items)
+                .enumerate()
+                .try_for_each(|(index, (our, their))| {
+                    check_written(our, their, &format!("{at}[{index}]"))
+                })
         }
-        other => assert_eq!(ours, other, "{at}"),
+        other if ours == other => Ok(()),
+        other => Err(format!("{at}: {ours} is not {other}")),
+    }
+}
+
+/// [`check_written`], failing the test.
+fn assert_matches(ours: &Value, theirs: &Value, at: &str) {
+    if let Err(err) = check_written(ours, theirs, at) {
+        panic!("{err}");
     }
 }
 
@@ -231,10 +248,13 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?} failed");
 }
 
-/// Replays the written frames of `name`, one client per group, and checks
-/// every answer (see the module comment). `places` fills the path
-/// placeholders (`$CWD`, …); agent ids the frames made up are mapped to
-/// ours as `agent_created` answers arrive.
+/// Replays the written frames of `name`, one client per group, in order:
+/// a request with a `requestId` is sent and its answer checked (see the
+/// module comment); one without (a notification) is only sent; an answer
+/// without a `requestId` is a push, awaited (with the standard deadline)
+/// until one of that type matches. `places` fills the path placeholders
+/// (`$CWD`, …); agent ids the frames made up are mapped to ours as
+/// `agent_created` answers arrive.
 async fn replay_written(url: &str, name: &str, mut places: HashMap<String, String>) {
     let frames = fixture(name);
     let mut clients: Vec<(String, Vec<FixtureFrame>)> = Vec::new();
@@ -257,16 +277,29 @@ async fn replay_written(url: &str, name: &str, mut places: HashMap<String, Strin
             .iter()
             .filter(|f| f.dir == FixtureDir::In)
             .map(|f| &f.frame["message"])
+            .filter(|m| m["payload"]["requestId"].is_string())
             .collect();
-        for request in group
-            .iter()
-            .filter(|f| f.dir == FixtureDir::Out && f.frame_type() == Some("session"))
-        {
-            let mut message = substitute(&request.frame["message"], &places);
+        for frame in group.iter().filter(|f| f.frame_type() == Some("session")) {
+            let written = substitute(&frame.frame["message"], &places);
+            if frame.dir == FixtureDir::In {
+                if written["payload"]["requestId"].is_string() {
+                    continue; // an answer, checked with its request
+                }
+                let kind = written["type"].clone();
+                let push = client
+                    .wait(|m| m["type"] == kind && check_written(m, &written, "").is_ok())
+                    .await;
+                assert_matches(&push, &written, name);
+                continue;
+            }
+            let mut message = written;
             if message["type"] == "create_agent_request" {
                 message["config"]["provider"] = json!("test");
             }
-            let request_id = message["requestId"].as_str().expect("requestId").to_owned();
+            let Some(request_id) = message["requestId"].as_str().map(str::to_owned) else {
+                client.send(message).await;
+                continue;
+            };
             let theirs = answers
                 .iter()
                 .find(|m| m["payload"]["requestId"] == request_id.as_str())
@@ -321,6 +354,42 @@ async fn the_official_cli_gets_paseo_shaped_answers_to_the_requests_added_later(
     replay_written(
         &daemon.ws_url(),
         "paseo-v1-cli-frames-written.jsonl",
+        places,
+    )
+    .await;
+}
+
+/// Paseo's web app against our daemon, from
+/// `tests/data/paseo-v1-app-frames-written.jsonl`: its start (workspaces,
+/// agents, history), then its workspace screen (editors, checkout,
+/// attention, timeline, terminals, setup status, project config, PR
+/// status, icon), a message sent, and the `workspace_update` pushes that
+/// follow the agent's state.
+#[tokio::test]
+async fn paseo_web_app_gets_its_workspaces_and_workspace_screen() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let root = scratch.path().canonicalize().expect("canonical");
+    let repo = root.join("repo");
+    let plain = root.join("plain");
+    std::fs::create_dir_all(&repo).expect("repo dir");
+    std::fs::create_dir_all(&plain).expect("plain dir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("paseo.json"),
+        r#"{"scripts": {"dev": {"command": "npm run dev"}}}"#,
+    )
+    .expect("paseo.json");
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let path = |p: &Path| p.to_str().expect("utf8").to_owned();
+    let places = HashMap::from([
+        ("$CWD".to_owned(), path(&repo)),
+        ("$PLAIN/missing".to_owned(), path(&plain.join("missing"))),
+    ]);
+    replay_written(
+        &daemon.ws_url(),
+        "paseo-v1-app-frames-written.jsonl",
         places,
     )
     .await;

@@ -314,3 +314,25 @@ pub struct PaseoWorktreeListResponse {
     pub error: Option<CheckoutError>,
     pub request_id: String,
 }
+
+/// `checkout_pr_status_request`: the pull request of `cwd`'s branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutPrStatusRequest {
+    pub cwd: String,
+    pub request_id: String,
+}
+
+/// Answer to [`CheckoutPrStatusRequest`]; `status` is `null` without a pull
+/// request or GitHub features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutPrStatusResponse {
+    pub cwd: String,
+    #[serde(default)]
+    pub status: Option<CheckoutPrStatus>,
+    pub github_features_enabled: bool,
+    #[serde(default)]
+    pub error: Option<CheckoutError>,
+    pub request_id: String,
+}

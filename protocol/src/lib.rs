@@ -25,7 +25,9 @@
 //! - [`timeline`]: timeline items, cursors and paged fetch; [`stream`]: live
 //!   `agent_stream` events; [`permission`]: permission prompts and answers.
 //! - [`provider`]: providers, models, modes; [`files`]: file explorer;
-//!   [`checkout`]: git status, diffs and worktrees.
+//!   [`checkout`]: git status, diffs and worktrees; [`workspace`]: the
+//!   workspaces Paseo's app is built around, and its workspace screen's
+//!   requests.
 //! - [`terminal`], [`automation`]: features this daemon does not have yet
 //!   (terminals; chat rooms, schedules, loops), typed only as far as the
 //!   answers it gives Paseo clients that ask for them.
@@ -50,6 +52,7 @@ pub mod terminal;
 pub mod testing;
 pub mod timeline;
 mod wire;
+pub mod workspace;
 
 pub use activity::*;
 pub use agent::*;
@@ -69,3 +72,4 @@ pub use status::*;
 pub use stream::*;
 pub use terminal::*;
 pub use timeline::*;
+pub use workspace::*;

@@ -11,13 +11,15 @@ use serde_json::Value;
 
 use crate::activity::ActivityLogEntry;
 use crate::agent::{
-    AgentUpdate, FetchAgentRequest, FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
+    AgentUpdate, FetchAgentHistoryRequest, FetchAgentHistoryResponse, FetchAgentRequest,
+    FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
 };
 use crate::automation::{ChatListResponse, ListRequest, LoopListResponse, ScheduleListResponse};
 use crate::checkout::{
-    CheckoutDiffUpdate, CheckoutStatusRequest, CheckoutStatusResponse, CheckoutStatusUpdate,
-    PaseoWorktreeListRequest, PaseoWorktreeListResponse, SubscribeCheckoutDiffRequest,
-    SubscribeCheckoutDiffResponse, UnsubscribeCheckoutDiffRequest,
+    CheckoutDiffUpdate, CheckoutPrStatusRequest, CheckoutPrStatusResponse, CheckoutStatusRequest,
+    CheckoutStatusResponse, CheckoutStatusUpdate, PaseoWorktreeListRequest,
+    PaseoWorktreeListResponse, SubscribeCheckoutDiffRequest, SubscribeCheckoutDiffResponse,
+    UnsubscribeCheckoutDiffRequest,
 };
 use crate::commands::{
     AgentArchived, AgentDeleted, ArchiveAgentRequest, CancelAgentRequest, CancelAgentResponse,
@@ -38,8 +40,17 @@ use crate::provider::{
 use crate::rpc::RpcError;
 use crate::status::StatusPayload;
 use crate::stream::AgentStreamPayload;
-use crate::terminal::{ListTerminalsRequest, ListTerminalsResponse};
+use crate::terminal::{
+    ListTerminalsRequest, ListTerminalsResponse, SubscribeTerminalsRequest, TerminalsChanged,
+    UnsubscribeTerminalsRequest,
+};
 use crate::timeline::{FetchAgentTimelineRequest, FetchAgentTimelineResponse};
+use crate::workspace::{
+    FetchWorkspacesRequest, FetchWorkspacesResponse, ListAvailableEditorsRequest,
+    ListAvailableEditorsResponse, ProjectIconRequest, ProjectIconResponse,
+    ReadProjectConfigRequest, ReadProjectConfigResponse, WorkspaceSetupStatusRequest,
+    WorkspaceSetupStatusResponse, WorkspaceUpdate,
+};
 
 /// Session-level ping; the reply echoes `client_sent_at` so a client can
 /// measure round trips (the hub's heartbeat uses it).
@@ -130,6 +141,15 @@ pub enum SessionRequest {
     ScheduleList(ListRequest),
     #[serde(rename = "loop/list")]
     LoopList(ListRequest),
+    FetchWorkspacesRequest(FetchWorkspacesRequest),
+    FetchAgentHistoryRequest(FetchAgentHistoryRequest),
+    WorkspaceSetupStatusRequest(WorkspaceSetupStatusRequest),
+    ListAvailableEditorsRequest(ListAvailableEditorsRequest),
+    ReadProjectConfigRequest(ReadProjectConfigRequest),
+    SubscribeTerminalsRequest(SubscribeTerminalsRequest),
+    UnsubscribeTerminalsRequest(UnsubscribeTerminalsRequest),
+    CheckoutPrStatusRequest(CheckoutPrStatusRequest),
+    ProjectIconRequest(ProjectIconRequest),
     /// A type this version does not implement; the daemon answers with
     /// `rpc_error` code `unknown_schema`.
     #[serde(other)]
@@ -178,6 +198,15 @@ impl SessionRequest {
             SessionRequest::ChatList(_) => "chat/list",
             SessionRequest::ScheduleList(_) => "schedule/list",
             SessionRequest::LoopList(_) => "loop/list",
+            SessionRequest::FetchWorkspacesRequest(_) => "fetch_workspaces_request",
+            SessionRequest::FetchAgentHistoryRequest(_) => "fetch_agent_history_request",
+            SessionRequest::WorkspaceSetupStatusRequest(_) => "workspace_setup_status_request",
+            SessionRequest::ListAvailableEditorsRequest(_) => "list_available_editors_request",
+            SessionRequest::ReadProjectConfigRequest(_) => "read_project_config_request",
+            SessionRequest::SubscribeTerminalsRequest(_) => "subscribe_terminals_request",
+            SessionRequest::UnsubscribeTerminalsRequest(_) => "unsubscribe_terminals_request",
+            SessionRequest::CheckoutPrStatusRequest(_) => "checkout_pr_status_request",
+            SessionRequest::ProjectIconRequest(_) => "project_icon_request",
             SessionRequest::Unknown => "unknown",
         }
     }
@@ -219,6 +248,15 @@ impl SessionRequest {
             SessionRequest::ChatList(r)
             | SessionRequest::ScheduleList(r)
             | SessionRequest::LoopList(r) => Some(&r.request_id),
+            SessionRequest::FetchWorkspacesRequest(r) => Some(&r.request_id),
+            SessionRequest::FetchAgentHistoryRequest(r) => Some(&r.request_id),
+            SessionRequest::WorkspaceSetupStatusRequest(r) => Some(&r.request_id),
+            SessionRequest::ListAvailableEditorsRequest(r) => Some(&r.request_id),
+            SessionRequest::ReadProjectConfigRequest(r) => Some(&r.request_id),
+            SessionRequest::CheckoutPrStatusRequest(r) => Some(&r.request_id),
+            SessionRequest::ProjectIconRequest(r) => Some(&r.request_id),
+            SessionRequest::SubscribeTerminalsRequest(_)
+            | SessionRequest::UnsubscribeTerminalsRequest(_) => None,
             SessionRequest::UnsubscribeCheckoutDiffRequest(_)
             | SessionRequest::ClientHeartbeat(_)
             | SessionRequest::Unknown => None,
@@ -275,6 +313,15 @@ pub enum SessionMessage {
     ScheduleListResponse(ScheduleListResponse),
     #[serde(rename = "loop/list/response")]
     LoopListResponse(LoopListResponse),
+    FetchWorkspacesResponse(FetchWorkspacesResponse),
+    WorkspaceUpdate(WorkspaceUpdate),
+    FetchAgentHistoryResponse(FetchAgentHistoryResponse),
+    WorkspaceSetupStatusResponse(WorkspaceSetupStatusResponse),
+    ListAvailableEditorsResponse(ListAvailableEditorsResponse),
+    ReadProjectConfigResponse(ReadProjectConfigResponse),
+    TerminalsChanged(TerminalsChanged),
+    CheckoutPrStatusResponse(CheckoutPrStatusResponse),
+    ProjectIconResponse(ProjectIconResponse),
     /// A message type this version does not know; consumers skip it.
     #[serde(other)]
     Unknown,
@@ -325,6 +372,15 @@ impl SessionMessage {
             SessionMessage::ChatListResponse(_) => "chat/list/response",
             SessionMessage::ScheduleListResponse(_) => "schedule/list/response",
             SessionMessage::LoopListResponse(_) => "loop/list/response",
+            SessionMessage::FetchWorkspacesResponse(_) => "fetch_workspaces_response",
+            SessionMessage::WorkspaceUpdate(_) => "workspace_update",
+            SessionMessage::FetchAgentHistoryResponse(_) => "fetch_agent_history_response",
+            SessionMessage::WorkspaceSetupStatusResponse(_) => "workspace_setup_status_response",
+            SessionMessage::ListAvailableEditorsResponse(_) => "list_available_editors_response",
+            SessionMessage::ReadProjectConfigResponse(_) => "read_project_config_response",
+            SessionMessage::TerminalsChanged(_) => "terminals_changed",
+            SessionMessage::CheckoutPrStatusResponse(_) => "checkout_pr_status_response",
+            SessionMessage::ProjectIconResponse(_) => "project_icon_response",
             SessionMessage::Unknown => "unknown",
         }
     }

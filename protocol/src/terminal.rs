@@ -25,3 +25,26 @@ pub struct ListTerminalsResponse {
     pub terminals: Vec<Value>,
     pub request_id: String,
 }
+
+/// `subscribe_terminals_request` (no `requestId`): push `terminals_changed`
+/// for `cwd` now and on every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeTerminalsRequest {
+    pub cwd: String,
+}
+
+/// `unsubscribe_terminals_request` (no reply).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsubscribeTerminalsRequest {
+    pub cwd: String,
+}
+
+/// `terminals_changed` push: the terminals of a subscribed `cwd`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalsChanged {
+    pub cwd: String,
+    pub terminals: Vec<Value>,
+}
