@@ -561,3 +561,150 @@ async fn a_refresh_restarts_the_agent_process_on_the_same_session() {
         "{unknown}"
     );
 }
+
+/// The next `workspace_update` for workspace `id` (an upsert's status, or
+/// "removed").
+async fn next_workspace_update(client: &mut Client, id: &str) -> String {
+    let id = id.to_owned();
+    let update = client
+        .wait(move |m| {
+            m["type"] == "workspace_update"
+                && (m["payload"]["workspace"]["id"] == id.as_str()
+                    || m["payload"]["id"] == id.as_str())
+        })
+        .await;
+    match update["payload"]["kind"].as_str() {
+        Some("upsert") => update["payload"]["workspace"]["status"]
+            .as_str()
+            .expect("status")
+            .to_owned(),
+        Some("remove") => "removed".to_owned(),
+        other => panic!("unexpected kind {other:?}: {update}"),
+    }
+}
+
+/// Workspaces (Paseo's app's sidebar) follow their agents: a new directory
+/// appears, the status goes running → needs_input (permission) → running →
+/// attention → done, an unchanged workspace is not pushed again, the
+/// filter applies, and the workspace goes when its last agent is archived or
+/// deleted.
+#[tokio::test]
+async fn workspaces_follow_their_agents() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let first_dir = tempfile::tempdir().expect("cwd");
+    let second_dir = tempfile::tempdir().expect("cwd");
+    let first_cwd = first_dir.path().to_str().expect("utf8").to_owned();
+    let second_cwd = second_dir.path().to_str().expect("utf8").to_owned();
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut app = Client::connect(&daemon.ws_url(), "cid-app").await;
+    let mut filtered = Client::connect(&daemon.ws_url(), "cid-app-filtered").await;
+    let mut cli = Client::connect(&daemon.ws_url(), "cid-cli").await;
+    let listed = app
+        .request(json!({"type": "fetch_workspaces_request", "requestId": "ws", "subscribe": {}}))
+        .await;
+    assert_eq!(listed["type"], "fetch_workspaces_response", "{listed}");
+    assert_eq!(listed["payload"]["entries"], json!([]));
+    assert!(listed["payload"]["subscriptionId"].is_string(), "{listed}");
+    let listed = filtered
+        .request(
+            json!({"type": "fetch_workspaces_request", "requestId": "ws",
+                        "filter": {"idPrefix": second_cwd}, "subscribe": {"subscriptionId": "f"}}),
+        )
+        .await;
+    assert_eq!(listed["payload"]["subscriptionId"], "f");
+
+    let created = create_agent(&mut cli, "c1", first_dir.path(), None).await;
+    let idle = created["agentId"].as_str().expect("id").to_owned();
+    assert_eq!(next_workspace_update(&mut app, &first_cwd).await, "done");
+
+    // A permission prompt in another directory: needs_input, then the turn
+    // runs on and finishes unseen (attention), then is seen (done).
+    let created = create_agent(&mut cli, "c2", second_dir.path(), Some("EDIT_FILE")).await;
+    let editing = created["agentId"].as_str().expect("id").to_owned();
+    for client in [&mut app, &mut filtered] {
+        let mut statuses = vec![next_workspace_update(client, &second_cwd).await];
+        while statuses.last().map(String::as_str) != Some("needs_input") {
+            statuses.push(next_workspace_update(client, &second_cwd).await);
+            assert!(statuses.len() < 5, "{statuses:?}");
+        }
+    }
+    let asked = cli.wait(|m| m["type"] == "agent_permission_request").await;
+    let permission = asked["payload"]["request"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    cli.send(
+        json!({"type": "agent_permission_response", "agentId": editing,
+                    "requestId": permission, "response": {"behavior": "allow"}}),
+    )
+    .await;
+    assert_eq!(
+        wait_for_finish(&mut cli, &editing, "w").await["status"],
+        "idle"
+    );
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("attention") {
+        statuses.push(next_workspace_update(&mut app, &second_cwd).await);
+        assert!(statuses.len() < 5, "{statuses:?}");
+    }
+    cli.request(json!({"type": "clear_agent_attention", "agentId": editing, "requestId": "seen"}))
+        .await;
+    assert_eq!(next_workspace_update(&mut app, &second_cwd).await, "done");
+
+    // A rename changes the agent, not its workspace: no push.
+    cli.request(
+        json!({"type": "update_agent_request", "requestId": "u", "agentId": idle, "name": "x"}),
+    )
+    .await;
+    let listed = app
+        .request(
+            json!({"type": "fetch_workspaces_request", "requestId": "ws2",
+                        "sort": [{"key": "name", "direction": "asc"}]}),
+        )
+        .await;
+    let ids: Vec<&str> = listed["payload"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|w| w["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(
+        !app.log.iter().any(|m| m["type"] == "workspace_update"
+            && m.get("_consumed").is_none()
+            && m["payload"]["workspace"]["id"] == first_cwd.as_str()),
+        "the rename pushed a workspace: {:?}",
+        app.log
+    );
+
+    // The last agent archived or deleted: the workspace goes.
+    cli.request(json!({"type": "archive_agent_request", "requestId": "a", "agentId": idle}))
+        .await;
+    assert_eq!(next_workspace_update(&mut app, &first_cwd).await, "removed");
+    cli.request(json!({"type": "delete_agent_request", "requestId": "d", "agentId": editing}))
+        .await;
+    assert_eq!(
+        next_workspace_update(&mut app, &second_cwd).await,
+        "removed"
+    );
+    // The filtered client saw the same states (read above only up to
+    // needs_input), then the removal.
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("removed") {
+        statuses.push(next_workspace_update(&mut filtered, &second_cwd).await);
+        assert!(statuses.len() < 6, "{statuses:?}");
+    }
+    assert!(statuses.contains(&"attention".to_owned()), "{statuses:?}");
+    assert!(
+        !filtered.log.iter().any(|m| m["type"] == "workspace_update"
+            && m["payload"]["workspace"]["id"] == first_cwd.as_str()),
+        "the filter lets only the second directory through"
+    );
+    let history = app
+        .request(json!({"type": "fetch_agent_history_request", "requestId": "h"}))
+        .await;
+    let entries = history["payload"]["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "archived agents are history: {history}");
+    assert_eq!(entries[0]["agent"]["id"], idle.as_str());
+}

@@ -9,7 +9,10 @@
 //! (the repository root, else the directory); its kind is `local_checkout`
 //! in a git checkout and `directory` elsewhere, as Paseo names them without
 //! worktrees; its status is the most urgent bucket of its agents (Paseo's
-//! rule); its activity is the latest `updatedAt` of its agents.
+//! rule); its activity is the latest time a user worked with one of its
+//! agents (last message, else creation). Not `updatedAt`: that changes
+//! with every status change, and each change would push the workspace
+//! again although only its agents changed. (Paseo always sends `null`.)
 //!
 //! Why an index rather than a scan: a workspace changes whenever one of its
 //! agents does, and that change is announced with the agent's lock held;
@@ -38,7 +41,7 @@ use crate::store::AgentRecord;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
     status: WorkspaceStatus,
-    updated_at: String,
+    activity_at: String,
     archived: bool,
 }
 
@@ -47,7 +50,10 @@ impl Member {
     pub(crate) fn of(record: &AgentRecord) -> Self {
         Self {
             status: bucket(record),
-            updated_at: record.updated_at.clone(),
+            activity_at: record
+                .last_user_message_at
+                .clone()
+                .unwrap_or_else(|| record.created_at.clone()),
             archived: record.archived_at.is_some(),
         }
     }
@@ -141,7 +147,7 @@ impl WorkspaceIndex {
 fn describe(cwd: &str, members: &[Member]) -> Option<WorkspaceDescriptor> {
     let active: Vec<&Member> = members.iter().filter(|m| !m.archived).collect();
     let status = active.iter().map(|m| m.status).min()?;
-    let activity_at = active.iter().map(|m| m.updated_at.clone()).max();
+    let activity_at = active.iter().map(|m| m.activity_at.clone()).max();
     let placement = project::placement(cwd);
     let is_git = placement.checkout.is_git;
     let name = placement
@@ -336,10 +342,10 @@ pub(crate) fn page(
 mod tests {
     use super::*;
 
-    fn member(status: WorkspaceStatus, updated_at: &str, archived: bool) -> Member {
+    fn member(status: WorkspaceStatus, activity_at: &str, archived: bool) -> Member {
         Member {
             status,
-            updated_at: updated_at.to_owned(),
+            activity_at: activity_at.to_owned(),
             archived,
         }
     }
