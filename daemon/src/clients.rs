@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use protocol::{AgentUpdate, SessionMessage};
+use protocol::{
+    AgentUpdate, SessionMessage, WorkspaceDescriptor, WorkspaceFilter, WorkspaceUpdate,
+};
 use tokio::sync::mpsc;
 
 use crate::agents::listing::AgentFilter;
@@ -67,6 +69,41 @@ pub(crate) struct Subscription {
     pub buffer: Option<Vec<SessionMessage>>,
 }
 
+/// A `workspace_update` subscription of one client.
+#[derive(Debug)]
+pub(crate) struct WorkspaceSubscription {
+    /// Which workspaces the client asked for.
+    pub filter: Option<WorkspaceFilter>,
+    /// What the client holds of each workspace, so an unchanged workspace
+    /// is not pushed again (its agents change far more often than it does)
+    /// and one that goes away gets exactly one `remove`.
+    pub sent: HashMap<String, WorkspaceDescriptor>,
+    /// While the subscribing fetch is answered: changes (directory, new
+    /// state) wait here and are applied after the response.
+    pub buffer: Option<Vec<(String, Option<WorkspaceDescriptor>)>>,
+}
+
+impl WorkspaceSubscription {
+    /// The push (if any) that brings the client from `sent` to `now`.
+    fn update(&mut self, id: &str, now: Option<WorkspaceDescriptor>) -> Option<SessionMessage> {
+        let now = now.filter(|w| crate::agents::workspaces::matches(self.filter.as_ref(), w));
+        let update = match now {
+            Some(workspace) => {
+                if self.sent.get(id) == Some(&workspace) {
+                    return None;
+                }
+                self.sent.insert(id.to_owned(), workspace.clone());
+                WorkspaceUpdate::Upsert { workspace }
+            }
+            None => {
+                self.sent.remove(id)?;
+                WorkspaceUpdate::Remove { id: id.to_owned() }
+            }
+        };
+        Some(SessionMessage::WorkspaceUpdate(update))
+    }
+}
+
 /// Session state kept across reconnects of one `clientId`.
 #[derive(Debug, Default)]
 pub(crate) struct ClientState {
@@ -74,6 +111,8 @@ pub(crate) struct ClientState {
     pub reasoning_merge: bool,
     /// The agents subscription, if any.
     pub subscription: Option<Subscription>,
+    /// The workspaces subscription, if any.
+    pub workspaces: Option<WorkspaceSubscription>,
 }
 
 #[derive(Debug)]
@@ -302,6 +341,69 @@ impl Clients {
                     agent_id: agent_id.to_owned(),
                 }),
             );
+        }
+    }
+
+    /// Offers a workspace's new state (`None`: gone) to every workspaces
+    /// subscription.
+    pub(crate) fn workspace_changed(&self, id: &str, workspace: Option<WorkspaceDescriptor>) {
+        let mut clients = self.lock();
+        for client in clients.values_mut() {
+            let Some(subscription) = client.state.workspaces.as_mut() else {
+                continue;
+            };
+            if let Some(buffer) = subscription.buffer.as_mut() {
+                buffer.push((id.to_owned(), workspace.clone()));
+                continue;
+            }
+            if let Some(message) = subscription.update(id, workspace.clone()) {
+                for link in client.sockets.values() {
+                    link.send(message.clone());
+                }
+            }
+        }
+    }
+
+    /// Installs a workspaces subscription in buffering mode (see
+    /// [`WorkspaceSubscription`]).
+    pub(crate) fn begin_workspace_subscription(
+        &self,
+        client_id: &str,
+        id: &str,
+        filter: Option<WorkspaceFilter>,
+    ) {
+        self.with_state(client_id, |state| {
+            tracing::debug!(client_id, subscription = %id, "workspaces subscription");
+            state.workspaces = Some(WorkspaceSubscription {
+                filter,
+                sent: HashMap::new(),
+                buffer: Some(Vec::new()),
+            });
+        });
+    }
+
+    /// Sends the subscribing response, then what changed meanwhile, and
+    /// switches to live delivery; `listed` is what the response held.
+    pub(crate) fn finish_workspace_subscription(
+        &self,
+        client_id: &str,
+        link: &Link,
+        response: SessionMessage,
+        listed: Vec<WorkspaceDescriptor>,
+    ) {
+        let mut clients = self.lock();
+        link.send(response);
+        let Some(subscription) = clients
+            .get_mut(client_id)
+            .and_then(|client| client.state.workspaces.as_mut())
+        else {
+            return;
+        };
+        subscription.sent = listed.into_iter().map(|w| (w.id.clone(), w)).collect();
+        for (id, workspace) in subscription.buffer.take().unwrap_or_default() {
+            if let Some(message) = subscription.update(&id, workspace) {
+                link.send(message);
+            }
         }
     }
 

@@ -9,7 +9,8 @@
 //!   handshake state machine), `inbound.rs` (classifying client frames) and
 //!   `session.rs` (request dispatch) implement Paseo protocol v1. Agents,
 //!   timelines, providers, files and git become new session handlers and
-//!   new modules holding daemon-wide state in `server::DaemonState`.
+//!   new modules holding daemon-wide state in `server::DaemonState`;
+//!   `unsupported.rs` answers the Paseo features this daemon lacks.
 
 #![warn(missing_docs)]
 
@@ -31,11 +32,13 @@ mod ids;
 mod inbound;
 mod outbox;
 pub mod procs;
+mod project_config;
 pub mod provider;
 mod server;
 mod session;
 mod store;
 mod time_util;
+mod unsupported;
 
 pub use config::{
     DEFAULT_AGENT_IDLE_TIMEOUT, DEFAULT_HELLO_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES,

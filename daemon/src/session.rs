@@ -21,6 +21,7 @@ use crate::outbox::{Disconnected, Outbox};
 use crate::provider::requests as providers;
 use crate::server::DaemonState;
 use crate::time_util::epoch_ms;
+use crate::unsupported;
 
 /// What [`Session::handle`] did with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +145,55 @@ impl Session {
                 req.request_id.clone(),
                 providers::list_modes(self.state.providers(), &self.outbox, req).await,
             ),
+            SessionRequest::PaseoWorktreeListRequest(req) => {
+                let response = crate::git::worktree_list(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::PaseoWorktreeListResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::ListTerminalsRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::list_terminals(req)).await,
+            ),
+            SessionRequest::ChatList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::chat_list(req)).await,
+            ),
+            SessionRequest::ScheduleList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::schedule_list(req)).await,
+            ),
+            SessionRequest::LoopList(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::loop_list(req)).await,
+            ),
+            SessionRequest::ReadProjectConfigRequest(req) => {
+                let response = crate::project_config::read(req).await;
+                let id = response.request_id.clone();
+                let message = SessionMessage::ReadProjectConfigResponse(response);
+                (id, self.reply(message).await)
+            }
+            SessionRequest::WorkspaceSetupStatusRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::workspace_setup_status(req)).await,
+            ),
+            SessionRequest::ListAvailableEditorsRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::list_available_editors(req)).await,
+            ),
+            SessionRequest::CheckoutPrStatusRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::checkout_pr_status(req)).await,
+            ),
+            SessionRequest::ProjectIconRequest(req) => (
+                req.request_id.clone(),
+                self.reply(unsupported::project_icon(req)).await,
+            ),
+            SessionRequest::SubscribeTerminalsRequest(req) => {
+                let _ = self.reply(unsupported::subscribe_terminals(req)).await;
+                return Ok(Handled::Done);
+            }
+            SessionRequest::UnsubscribeTerminalsRequest(_) => return Ok(Handled::Done),
             _ => return Ok(Handled::Unsupported),
         };
         if let Err(failure) = result {
@@ -177,18 +227,42 @@ impl Session {
     }
 }
 
+/// The Paseo release whose protocol this daemon matches (wire shapes,
+/// quirks, CLI behaviour): version and commit, as announced in
+/// `capabilities.paseoWeb`.
+pub(crate) const MATCHED_PASEO_VERSION: &str = "0.1.65-beta.5";
+/// See [`MATCHED_PASEO_VERSION`].
+pub(crate) const MATCHED_PASEO_COMMIT: &str = "f3de5689";
+
+/// `server_info.version`: our own version, as semver with build metadata
+/// naming this daemon (`0.1.0+paseo-web`). Paseo's clients only show it
+/// (the app's host badge, `paseo daemon status`) and gate nothing on it;
+/// claiming Paseo's version instead would make a bug report against "v0.1.65"
+/// point at the wrong program.
+pub(crate) fn server_version() -> String {
+    format!("{}+paseo-web", env!("CARGO_PKG_VERSION"))
+}
+
 /// The `server_info` this daemon announces: Paseo's exact shape, with voice
-/// reported as disabled (it is out of scope) and the providers snapshot
-/// feature on.
+/// reported as disabled (it is out of scope), the providers snapshot
+/// feature on, and under `capabilities.paseoWeb` (Paseo's schema keeps
+/// unknown capability keys) what this daemon is and which Paseo protocol
+/// it matches: `{daemon, protocolVersion, paseoVersion, paseoCommit}`.
 pub(crate) fn server_info(server_id: String, hostname: Option<String>) -> ServerInfo {
     ServerInfo {
         server_id,
         hostname,
-        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        version: Some(server_version()),
         capabilities: Some(serde_json::json!({
             "voice": {
                 "dictation": {"enabled": false, "reason": "Dictation is disabled in daemon config."},
                 "voice": {"enabled": false, "reason": "Realtime voice is disabled in daemon config."}
+            },
+            "paseoWeb": {
+                "daemon": env!("CARGO_PKG_VERSION"),
+                "protocolVersion": protocol::PROTOCOL_VERSION,
+                "paseoVersion": MATCHED_PASEO_VERSION,
+                "paseoCommit": MATCHED_PASEO_COMMIT,
             }
         })),
         features: Some(ServerFeatures {
@@ -237,7 +311,16 @@ mod tests {
             r#"{"type":"session","message":{"type":"status","payload":{"status":"server_info","serverId":"srv_pqDi4-5KRHs8","hostname":"vm","version":"0.1.65-beta.5","capabilities":{"voice":{"dictation":{"enabled":false,"reason":"Dictation is disabled in daemon config."},"voice":{"enabled":false,"reason":"Realtime voice is disabled in daemon config."}}},"features":{"providersSnapshot":true}}}}"#,
         )
         .expect("fixture");
-        expected["message"]["payload"]["version"] = env!("CARGO_PKG_VERSION").into();
+        // Ours differs from the recording in the version and one more
+        // capability, both on purpose.
+        expected["message"]["payload"]["version"] =
+            format!("{}+paseo-web", env!("CARGO_PKG_VERSION")).into();
+        expected["message"]["payload"]["capabilities"]["paseoWeb"] = serde_json::json!({
+            "daemon": env!("CARGO_PKG_VERSION"),
+            "protocolVersion": 1,
+            "paseoVersion": "0.1.65-beta.5",
+            "paseoCommit": "f3de5689",
+        });
         assert_eq!(json, expected);
     }
 }

@@ -29,7 +29,13 @@ async fn hello_gets_server_info_and_the_id_survives_a_restart() {
         info["hostname"].as_str().is_some_and(|h| !h.is_empty()),
         "{info}"
     );
-    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    let version = format!("{}+paseo-web", env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["version"], version.as_str());
+    assert_eq!(
+        info["capabilities"]["paseoWeb"],
+        json!({"daemon": env!("CARGO_PKG_VERSION"), "protocolVersion": 1,
+               "paseoVersion": "0.1.65-beta.5", "paseoCommit": "f3de5689"})
+    );
     assert_eq!(info["features"], json!({"providersSnapshot": true}));
     assert_eq!(info["capabilities"]["voice"]["voice"]["enabled"], false);
     let persisted = std::fs::read_to_string(home.path().join("server-id")).expect("server-id file");
@@ -359,7 +365,10 @@ async fn health_and_status_endpoints_and_the_local_only_guard() {
         is_server_id(status["serverId"].as_str().unwrap_or_default()),
         "{status}"
     );
-    assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        status["version"],
+        format!("{}+paseo-web", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(status["listen"], host.as_str());
     assert!(status["hostname"].is_string(), "{status}");
     let (_ws, info) = connect_hello(&daemon.ws_url(), "cid").await;

@@ -4,11 +4,20 @@
 //! in for `claude`, and checks that every request gets the same kind of
 //! answer the real daemon gave (type, status, key shape) and that the same
 //! kinds of stream events arrive.
+//!
+//! Then the requests added later (`agent update`, `agent reload`,
+//! `worktree ls`, `terminal ls`, `chat ls`, `schedule ls`, `loop ls`), from
+//! `tests/data/paseo-v1-cli-frames-written.jsonl`: frames written by hand
+//! from Paseo's CLI source and schemas (each group's `note` says where
+//! from), never from our daemon's output. Their answers are compared by
+//! value, with `"*"` for "any value" and `"*text*"` for "contains text".
 
 mod agent_support;
 mod support;
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::process::Command;
 
 use agent_support::*;
 use protocol::testing::{FixtureDir, FixtureFrame};
@@ -156,4 +165,232 @@ async fn the_official_cli_gets_the_same_kinds_of_answers() {
         client.close().await;
     }
     assert_eq!(ids.len(), 2, "run -d and run each created an agent");
+}
+
+/// Replaces every string leaf equal to a key of `map` by its value.
+fn substitute(value: &Value, map: &HashMap<String, String>) -> Value {
+    match value {
+        Value::String(text) => json!(map.get(text).unwrap_or(text)),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| (key.clone(), substitute(value, map)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, map)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Checks `ours` against a written answer: every key of `theirs` present
+/// with the same value, arrays of the same length; `"*"` matches any
+/// value, `"*text*"` any string containing `text`. Extra keys in `ours`
+/// are fine (the written frames name what matters).
+fn check_written(ours: &Value, theirs: &Value, at: &str) -> Result<(), String> {
+    match theirs {
+        Value::String(pattern) if pattern == "*" => Ok(()),
+        Value::String(pattern)
+            if pattern.len() > 2 && pattern.starts_with('*') && pattern.ends_with('*') =>
+        {
+            let needle = &pattern[1..pattern.len() - 1];
+            if ours.as_str().is_some_and(|text| text.contains(needle)) {
+                Ok(())
+            } else {
+                Err(format!("{at}: {ours} does not contain {needle:?}"))
+            }
+        }
+        Value::Object(fields) => fields.iter().try_for_each(|(key, their)| {
+            let our = ours
+                .get(key)
+                .ok_or_else(|| format!("{at}.{key} missing in {ours}"))?;
+            check_written(our, their, &format!("{at}.{key}"))
+        }),
+        Value::Array(items) => {
+            let ours_items = ours
+                .as_array()
+                .ok_or_else(|| format!("{at}: {ours} is not an array"))?;
+            if ours_items.len() != items.len() {
+                return Err(format!(
+                    "{at}: {} items, not {}: {ours}",
+                    ours_items.len(),
+                    items.len()
+                ));
+            }
+            ours_items
+                .iter()
+                .zip(items)
+                .enumerate()
+                .try_for_each(|(index, (our, their))| {
+                    check_written(our, their, &format!("{at}[{index}]"))
+                })
+        }
+        other if ours == other => Ok(()),
+        other => Err(format!("{at}: {ours} is not {other}")),
+    }
+}
+
+/// [`check_written`], failing the test.
+fn assert_matches(ours: &Value, theirs: &Value, at: &str) {
+    if let Err(err) = check_written(ours, theirs, at) {
+        panic!("{err}");
+    }
+}
+
+/// Runs git in `dir`, failing the test on error.
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// Replays the written frames of `name`, one client per group, in order:
+/// a request with a `requestId` is sent and its answer checked (see the
+/// module comment); one without (a notification) is only sent; an answer
+/// without a `requestId` is a push, awaited (with the standard deadline)
+/// until one of that type matches. `places` fills the path placeholders
+/// (`$CWD`, …); agent ids the frames made up are mapped to ours as
+/// `agent_created` answers arrive.
+async fn replay_written(url: &str, name: &str, mut places: HashMap<String, String>) {
+    let frames = fixture(name);
+    let mut clients: Vec<(String, Vec<FixtureFrame>)> = Vec::new();
+    for frame in frames {
+        assert_ne!(frame.daemon, "", "written frames name their source");
+        let client = frame.client.clone().unwrap_or_default();
+        match clients.last_mut() {
+            Some((last, group)) if *last == client => group.push(frame),
+            _ => clients.push((client, vec![frame])),
+        }
+    }
+    for (name, group) in &clients {
+        let hello = group
+            .iter()
+            .find(|f| f.dir == FixtureDir::Out && f.frame_type() == Some("hello"))
+            .expect("hello");
+        let client_id = hello.frame["clientId"].as_str().expect("clientId");
+        let mut client = Client::connect(url, client_id).await;
+        let answers: Vec<&Value> = group
+            .iter()
+            .filter(|f| f.dir == FixtureDir::In)
+            .map(|f| &f.frame["message"])
+            .filter(|m| m["payload"]["requestId"].is_string())
+            .collect();
+        for frame in group.iter().filter(|f| f.frame_type() == Some("session")) {
+            let written = substitute(&frame.frame["message"], &places);
+            if frame.dir == FixtureDir::In {
+                if written["payload"]["requestId"].is_string() {
+                    continue; // an answer, checked with its request
+                }
+                let kind = written["type"].clone();
+                let push = client
+                    .wait(|m| m["type"] == kind && check_written(m, &written, "").is_ok())
+                    .await;
+                assert_matches(&push, &written, name);
+                continue;
+            }
+            let mut message = written;
+            if message["type"] == "create_agent_request" {
+                message["config"]["provider"] = json!("test");
+            }
+            let Some(request_id) = message["requestId"].as_str().map(str::to_owned) else {
+                client.send(message).await;
+                continue;
+            };
+            let theirs = answers
+                .iter()
+                .find(|m| m["payload"]["requestId"] == request_id.as_str())
+                .unwrap_or_else(|| panic!("{name}: no written answer to {request_id}"));
+            let ours = client.request(message).await;
+            if let (Some(their_id), Some(our_id)) = (
+                theirs["payload"]["agentId"].as_str(),
+                ours["payload"]["agentId"].as_str(),
+            ) && theirs["payload"]["status"] == "agent_created"
+            {
+                places.insert(their_id.to_owned(), our_id.to_owned());
+            }
+            let theirs = substitute(theirs, &places);
+            assert_eq!(kind(&ours), kind(&theirs), "{name}: {request_id}: {ours}");
+            assert_matches(&ours, &theirs, &format!("{name}: {request_id}"));
+        }
+        client.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_official_cli_gets_paseo_shaped_answers_to_the_requests_added_later() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let root = scratch.path().canonicalize().expect("canonical");
+    let repo = root.join("repo");
+    let worktree = root.join("repo-feature");
+    let plain = root.join("plain");
+    std::fs::create_dir_all(&repo).expect("repo dir");
+    std::fs::create_dir_all(&plain).expect("plain dir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "init"]);
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            worktree.to_str().expect("utf8"),
+        ],
+    );
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let path = |p: &Path| p.to_str().expect("utf8").to_owned();
+    let places = HashMap::from([
+        ("$CWD".to_owned(), path(&repo)),
+        ("$WORKTREE".to_owned(), path(&worktree)),
+        ("$PLAIN".to_owned(), path(&plain)),
+    ]);
+    replay_written(
+        &daemon.ws_url(),
+        "paseo-v1-cli-frames-written.jsonl",
+        places,
+    )
+    .await;
+}
+
+/// Paseo's web app against our daemon, from
+/// `tests/data/paseo-v1-app-frames-written.jsonl`: its start (workspaces,
+/// agents, history), then its workspace screen (editors, checkout,
+/// attention, timeline, terminals, setup status, project config, PR
+/// status, icon), a message sent, and the `workspace_update` pushes that
+/// follow the agent's state.
+#[tokio::test]
+async fn paseo_web_app_gets_its_workspaces_and_workspace_screen() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let root = scratch.path().canonicalize().expect("canonical");
+    let repo = root.join("repo");
+    let plain = root.join("plain");
+    std::fs::create_dir_all(&repo).expect("repo dir");
+    std::fs::create_dir_all(&plain).expect("plain dir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("paseo.json"),
+        r#"{"scripts": {"dev": {"command": "npm run dev"}}}"#,
+    )
+    .expect("paseo.json");
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let path = |p: &Path| p.to_str().expect("utf8").to_owned();
+    let places = HashMap::from([
+        ("$CWD".to_owned(), path(&repo)),
+        ("$PLAIN/missing".to_owned(), path(&plain.join("missing"))),
+    ]);
+    replay_written(
+        &daemon.ws_url(),
+        "paseo-v1-app-frames-written.jsonl",
+        places,
+    )
+    .await;
 }

@@ -290,6 +290,55 @@ pub struct FetchAgentsRequest {
     pub subscribe: Option<AgentsSubscription>,
 }
 
+/// `fetch_agent_history_request`: the agent list of Paseo's Sessions
+/// screen. Paseo answers it like a `fetch_agents_request` without a
+/// subscription; filter and sort are kept as JSON, as there.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAgentHistoryRequest {
+    pub request_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageRequest>,
+}
+
+impl FetchAgentHistoryRequest {
+    /// The same listing as a `fetch_agents_request` (no scope, no
+    /// subscription), with `includeArchived` defaulting to true, as Paseo
+    /// lists history.
+    pub fn as_fetch_agents(&self) -> FetchAgentsRequest {
+        let filter = match &self.filter {
+            None | Some(Value::Null) => Some(serde_json::json!({"includeArchived": true})),
+            Some(Value::Object(fields)) if !fields.contains_key("includeArchived") => {
+                let mut fields = fields.clone();
+                fields.insert("includeArchived".to_owned(), Value::Bool(true));
+                Some(Value::Object(fields))
+            }
+            Some(other) => Some(other.clone()),
+        };
+        FetchAgentsRequest {
+            request_id: self.request_id.clone(),
+            scope: None,
+            filter,
+            sort: self.sort.clone(),
+            page: self.page.clone(),
+            subscribe: None,
+        }
+    }
+}
+
+/// Answer to [`FetchAgentHistoryRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchAgentHistoryResponse {
+    pub request_id: String,
+    pub entries: Vec<AgentEntry>,
+    pub page_info: PageInfo,
+}
+
 /// One row of a `fetch_agents_response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

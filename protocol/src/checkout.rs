@@ -275,3 +275,64 @@ pub struct CheckoutDiffUpdate {
     #[serde(default)]
     pub error: Option<CheckoutError>,
 }
+
+/// `paseo_worktree_list_request`: the worktrees of the repository holding
+/// `repoRoot` (else `cwd`). Neither given is answered with an error in the
+/// response, as Paseo does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaseoWorktreeListRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo_root: Option<String>,
+    pub request_id: String,
+}
+
+/// One worktree in [`PaseoWorktreeListResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaseoWorktree {
+    pub worktree_path: String,
+    /// ISO time the worktree directory was made (epoch 0 when unknown).
+    pub created_at: String,
+    /// `None` for a detached HEAD.
+    #[serde(default)]
+    pub branch_name: Option<String>,
+    /// The commit checked out.
+    #[serde(default)]
+    pub head: Option<String>,
+}
+
+/// `paseo_worktree_list_response`; on failure `worktrees` is empty and
+/// `error` says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaseoWorktreeListResponse {
+    pub worktrees: Vec<PaseoWorktree>,
+    #[serde(default)]
+    pub error: Option<CheckoutError>,
+    pub request_id: String,
+}
+
+/// `checkout_pr_status_request`: the pull request of `cwd`'s branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutPrStatusRequest {
+    pub cwd: String,
+    pub request_id: String,
+}
+
+/// Answer to [`CheckoutPrStatusRequest`]; `status` is `null` without a pull
+/// request or GitHub features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutPrStatusResponse {
+    pub cwd: String,
+    #[serde(default)]
+    pub status: Option<CheckoutPrStatus>,
+    pub github_features_enabled: bool,
+    #[serde(default)]
+    pub error: Option<CheckoutError>,
+    pub request_id: String,
+}

@@ -213,8 +213,9 @@ pub struct SendAgentMessageRequest {
 }
 
 /// The `{requestId, agentId, accepted, error}` reply shared by
-/// `send_agent_message_response`, `set_agent_mode_response` and
-/// `set_agent_model_response`.
+/// `send_agent_message_response`, `set_agent_mode_response`,
+/// `set_agent_model_response`, `set_agent_thinking_response` and
+/// `update_agent_response`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentAcceptance {
@@ -316,6 +317,35 @@ pub struct SetAgentThinkingRequest {
     pub agent_id: String,
     #[serde(default)]
     pub thinking_option_id: Option<String>,
+    pub request_id: String,
+}
+
+/// `update_agent_request`: rename an agent and/or merge labels into its
+/// labels (keys not named keep their values). A blank `name` and an empty
+/// `labels` mean "leave as is"; with neither, the answer is
+/// `accepted: false`. Answered by `update_agent_response`
+/// ([`UpdateAgentResponse`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateAgentRequest {
+    pub agent_id: String,
+    /// The new title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    pub request_id: String,
+}
+
+/// Payload of `update_agent_response`.
+pub type UpdateAgentResponse = AgentAcceptance;
+
+/// `refresh_agent_request`: reload the agent's provider session. Success is
+/// `status` `agent_refreshed` ([`crate::StatusPayload::AgentRefreshed`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshAgentRequest {
+    pub agent_id: String,
     pub request_id: String,
 }
 

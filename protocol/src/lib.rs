@@ -25,11 +25,17 @@
 //! - [`timeline`]: timeline items, cursors and paged fetch; [`stream`]: live
 //!   `agent_stream` events; [`permission`]: permission prompts and answers.
 //! - [`provider`]: providers, models, modes; [`files`]: file explorer;
-//!   [`checkout`]: git status and diffs.
+//!   [`checkout`]: git status, diffs and worktrees; [`workspace`]: the
+//!   workspaces Paseo's app is built around, and its workspace screen's
+//!   requests.
+//! - [`terminal`], [`automation`]: features this daemon does not have yet
+//!   (terminals; chat rooms, schedules, loops), typed only as far as the
+//!   answers it gives Paseo clients that ask for them.
 
 pub mod activity;
 pub mod agent;
 pub mod attachments;
+pub mod automation;
 pub mod checkout;
 pub mod commands;
 pub mod decode;
@@ -42,13 +48,16 @@ pub mod rpc;
 pub mod session;
 pub mod status;
 pub mod stream;
+pub mod terminal;
 pub mod testing;
 pub mod timeline;
 mod wire;
+pub mod workspace;
 
 pub use activity::*;
 pub use agent::*;
 pub use attachments::*;
+pub use automation::*;
 pub use checkout::*;
 pub use commands::*;
 pub use decode::{DecodeError, decode_client_frame, decode_server_frame};
@@ -61,4 +70,6 @@ pub use rpc::*;
 pub use session::*;
 pub use status::*;
 pub use stream::*;
+pub use terminal::*;
 pub use timeline::*;
+pub use workspace::*;

@@ -11,18 +11,23 @@ use serde_json::Value;
 
 use crate::activity::ActivityLogEntry;
 use crate::agent::{
-    AgentUpdate, FetchAgentRequest, FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
+    AgentUpdate, FetchAgentHistoryRequest, FetchAgentHistoryResponse, FetchAgentRequest,
+    FetchAgentResponse, FetchAgentsRequest, FetchAgentsResponse,
 };
+use crate::automation::{ChatListResponse, ListRequest, LoopListResponse, ScheduleListResponse};
 use crate::checkout::{
-    CheckoutDiffUpdate, CheckoutStatusRequest, CheckoutStatusResponse, CheckoutStatusUpdate,
-    SubscribeCheckoutDiffRequest, SubscribeCheckoutDiffResponse, UnsubscribeCheckoutDiffRequest,
+    CheckoutDiffUpdate, CheckoutPrStatusRequest, CheckoutPrStatusResponse, CheckoutStatusRequest,
+    CheckoutStatusResponse, CheckoutStatusUpdate, PaseoWorktreeListRequest,
+    PaseoWorktreeListResponse, SubscribeCheckoutDiffRequest, SubscribeCheckoutDiffResponse,
+    UnsubscribeCheckoutDiffRequest,
 };
 use crate::commands::{
     AgentArchived, AgentDeleted, ArchiveAgentRequest, CancelAgentRequest, CancelAgentResponse,
     ClearAgentAttention, ClearAgentAttentionResponse, CreateAgentRequest, DeleteAgentRequest,
-    ImportAgentRequest, ResumeAgentRequest, SendAgentMessageRequest, SendAgentMessageResponse,
-    SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest, SetAgentModelResponse,
-    SetAgentThinkingRequest, SetAgentThinkingResponse, WaitForFinishRequest, WaitForFinishResponse,
+    ImportAgentRequest, RefreshAgentRequest, ResumeAgentRequest, SendAgentMessageRequest,
+    SendAgentMessageResponse, SetAgentModeRequest, SetAgentModeResponse, SetAgentModelRequest,
+    SetAgentModelResponse, SetAgentThinkingRequest, SetAgentThinkingResponse, UpdateAgentRequest,
+    UpdateAgentResponse, WaitForFinishRequest, WaitForFinishResponse,
 };
 use crate::files::{FileExplorerRequest, FileExplorerResponse};
 use crate::permission::{AgentPermissionRequest, AgentPermissionResolved, AgentPermissionResponse};
@@ -35,7 +40,17 @@ use crate::provider::{
 use crate::rpc::RpcError;
 use crate::status::StatusPayload;
 use crate::stream::AgentStreamPayload;
+use crate::terminal::{
+    ListTerminalsRequest, ListTerminalsResponse, SubscribeTerminalsRequest, TerminalsChanged,
+    UnsubscribeTerminalsRequest,
+};
 use crate::timeline::{FetchAgentTimelineRequest, FetchAgentTimelineResponse};
+use crate::workspace::{
+    FetchWorkspacesRequest, FetchWorkspacesResponse, ListAvailableEditorsRequest,
+    ListAvailableEditorsResponse, ProjectIconRequest, ProjectIconResponse,
+    ReadProjectConfigRequest, ReadProjectConfigResponse, WorkspaceSetupStatusRequest,
+    WorkspaceSetupStatusResponse, WorkspaceUpdate,
+};
 
 /// Session-level ping; the reply echoes `client_sent_at` so a client can
 /// measure round trips (the hub's heartbeat uses it).
@@ -116,6 +131,25 @@ pub enum SessionRequest {
     SubscribeCheckoutDiffRequest(SubscribeCheckoutDiffRequest),
     UnsubscribeCheckoutDiffRequest(UnsubscribeCheckoutDiffRequest),
     ClientHeartbeat(ClientHeartbeat),
+    UpdateAgentRequest(UpdateAgentRequest),
+    RefreshAgentRequest(RefreshAgentRequest),
+    PaseoWorktreeListRequest(PaseoWorktreeListRequest),
+    ListTerminalsRequest(ListTerminalsRequest),
+    #[serde(rename = "chat/list")]
+    ChatList(ListRequest),
+    #[serde(rename = "schedule/list")]
+    ScheduleList(ListRequest),
+    #[serde(rename = "loop/list")]
+    LoopList(ListRequest),
+    FetchWorkspacesRequest(FetchWorkspacesRequest),
+    FetchAgentHistoryRequest(FetchAgentHistoryRequest),
+    WorkspaceSetupStatusRequest(WorkspaceSetupStatusRequest),
+    ListAvailableEditorsRequest(ListAvailableEditorsRequest),
+    ReadProjectConfigRequest(ReadProjectConfigRequest),
+    SubscribeTerminalsRequest(SubscribeTerminalsRequest),
+    UnsubscribeTerminalsRequest(UnsubscribeTerminalsRequest),
+    CheckoutPrStatusRequest(CheckoutPrStatusRequest),
+    ProjectIconRequest(ProjectIconRequest),
     /// A type this version does not implement; the daemon answers with
     /// `rpc_error` code `unknown_schema`.
     #[serde(other)]
@@ -157,6 +191,22 @@ impl SessionRequest {
                 "unsubscribe_checkout_diff_request"
             }
             SessionRequest::ClientHeartbeat(_) => "client_heartbeat",
+            SessionRequest::UpdateAgentRequest(_) => "update_agent_request",
+            SessionRequest::RefreshAgentRequest(_) => "refresh_agent_request",
+            SessionRequest::PaseoWorktreeListRequest(_) => "paseo_worktree_list_request",
+            SessionRequest::ListTerminalsRequest(_) => "list_terminals_request",
+            SessionRequest::ChatList(_) => "chat/list",
+            SessionRequest::ScheduleList(_) => "schedule/list",
+            SessionRequest::LoopList(_) => "loop/list",
+            SessionRequest::FetchWorkspacesRequest(_) => "fetch_workspaces_request",
+            SessionRequest::FetchAgentHistoryRequest(_) => "fetch_agent_history_request",
+            SessionRequest::WorkspaceSetupStatusRequest(_) => "workspace_setup_status_request",
+            SessionRequest::ListAvailableEditorsRequest(_) => "list_available_editors_request",
+            SessionRequest::ReadProjectConfigRequest(_) => "read_project_config_request",
+            SessionRequest::SubscribeTerminalsRequest(_) => "subscribe_terminals_request",
+            SessionRequest::UnsubscribeTerminalsRequest(_) => "unsubscribe_terminals_request",
+            SessionRequest::CheckoutPrStatusRequest(_) => "checkout_pr_status_request",
+            SessionRequest::ProjectIconRequest(_) => "project_icon_request",
             SessionRequest::Unknown => "unknown",
         }
     }
@@ -191,6 +241,22 @@ impl SessionRequest {
             SessionRequest::FileExplorerRequest(r) => Some(&r.request_id),
             SessionRequest::CheckoutStatusRequest(r) => Some(&r.request_id),
             SessionRequest::SubscribeCheckoutDiffRequest(r) => Some(&r.request_id),
+            SessionRequest::UpdateAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::RefreshAgentRequest(r) => Some(&r.request_id),
+            SessionRequest::PaseoWorktreeListRequest(r) => Some(&r.request_id),
+            SessionRequest::ListTerminalsRequest(r) => Some(&r.request_id),
+            SessionRequest::ChatList(r)
+            | SessionRequest::ScheduleList(r)
+            | SessionRequest::LoopList(r) => Some(&r.request_id),
+            SessionRequest::FetchWorkspacesRequest(r) => Some(&r.request_id),
+            SessionRequest::FetchAgentHistoryRequest(r) => Some(&r.request_id),
+            SessionRequest::WorkspaceSetupStatusRequest(r) => Some(&r.request_id),
+            SessionRequest::ListAvailableEditorsRequest(r) => Some(&r.request_id),
+            SessionRequest::ReadProjectConfigRequest(r) => Some(&r.request_id),
+            SessionRequest::CheckoutPrStatusRequest(r) => Some(&r.request_id),
+            SessionRequest::ProjectIconRequest(r) => Some(&r.request_id),
+            SessionRequest::SubscribeTerminalsRequest(_)
+            | SessionRequest::UnsubscribeTerminalsRequest(_) => None,
             SessionRequest::UnsubscribeCheckoutDiffRequest(_)
             | SessionRequest::ClientHeartbeat(_)
             | SessionRequest::Unknown => None,
@@ -238,6 +304,24 @@ pub enum SessionMessage {
     CheckoutStatusUpdate(CheckoutStatusUpdate),
     SubscribeCheckoutDiffResponse(SubscribeCheckoutDiffResponse),
     CheckoutDiffUpdate(CheckoutDiffUpdate),
+    UpdateAgentResponse(UpdateAgentResponse),
+    PaseoWorktreeListResponse(PaseoWorktreeListResponse),
+    ListTerminalsResponse(ListTerminalsResponse),
+    #[serde(rename = "chat/list/response")]
+    ChatListResponse(ChatListResponse),
+    #[serde(rename = "schedule/list/response")]
+    ScheduleListResponse(ScheduleListResponse),
+    #[serde(rename = "loop/list/response")]
+    LoopListResponse(LoopListResponse),
+    FetchWorkspacesResponse(FetchWorkspacesResponse),
+    WorkspaceUpdate(WorkspaceUpdate),
+    FetchAgentHistoryResponse(FetchAgentHistoryResponse),
+    WorkspaceSetupStatusResponse(WorkspaceSetupStatusResponse),
+    ListAvailableEditorsResponse(ListAvailableEditorsResponse),
+    ReadProjectConfigResponse(ReadProjectConfigResponse),
+    TerminalsChanged(TerminalsChanged),
+    CheckoutPrStatusResponse(CheckoutPrStatusResponse),
+    ProjectIconResponse(ProjectIconResponse),
     /// A message type this version does not know; consumers skip it.
     #[serde(other)]
     Unknown,
@@ -282,8 +366,90 @@ impl SessionMessage {
             SessionMessage::CheckoutStatusUpdate(_) => "checkout_status_update",
             SessionMessage::SubscribeCheckoutDiffResponse(_) => "subscribe_checkout_diff_response",
             SessionMessage::CheckoutDiffUpdate(_) => "checkout_diff_update",
+            SessionMessage::UpdateAgentResponse(_) => "update_agent_response",
+            SessionMessage::PaseoWorktreeListResponse(_) => "paseo_worktree_list_response",
+            SessionMessage::ListTerminalsResponse(_) => "list_terminals_response",
+            SessionMessage::ChatListResponse(_) => "chat/list/response",
+            SessionMessage::ScheduleListResponse(_) => "schedule/list/response",
+            SessionMessage::LoopListResponse(_) => "loop/list/response",
+            SessionMessage::FetchWorkspacesResponse(_) => "fetch_workspaces_response",
+            SessionMessage::WorkspaceUpdate(_) => "workspace_update",
+            SessionMessage::FetchAgentHistoryResponse(_) => "fetch_agent_history_response",
+            SessionMessage::WorkspaceSetupStatusResponse(_) => "workspace_setup_status_response",
+            SessionMessage::ListAvailableEditorsResponse(_) => "list_available_editors_response",
+            SessionMessage::ReadProjectConfigResponse(_) => "read_project_config_response",
+            SessionMessage::TerminalsChanged(_) => "terminals_changed",
+            SessionMessage::CheckoutPrStatusResponse(_) => "checkout_pr_status_response",
+            SessionMessage::ProjectIconResponse(_) => "project_icon_response",
             SessionMessage::Unknown => "unknown",
         }
+    }
+}
+
+impl SessionMessage {
+    /// The `requestId` this message answers; `None` for pushes. One place
+    /// that knows every reply type, so a relay routing answers to callers
+    /// (the hub) need not keep its own list in step with this enum.
+    pub fn request_id(&self) -> Option<&str> {
+        use SessionMessage as M;
+        let id = match self {
+            M::Pong(m) => &m.request_id,
+            M::RpcError(m) => &m.request_id,
+            M::FetchAgentsResponse(m) => &m.request_id,
+            M::FetchAgentResponse(m) => &m.request_id,
+            M::SendAgentMessageResponse(m)
+            | M::SetAgentModeResponse(m)
+            | M::SetAgentModelResponse(m)
+            | M::SetAgentThinkingResponse(m)
+            | M::UpdateAgentResponse(m) => &m.request_id,
+            M::CancelAgentResponse(m) => &m.request_id,
+            M::AgentDeleted(m) => &m.request_id,
+            M::AgentArchived(m) => &m.request_id,
+            M::WaitForFinishResponse(m) => &m.request_id,
+            M::ClearAgentAttentionResponse(m) => &m.request_id,
+            M::FetchAgentTimelineResponse(m) => &m.request_id,
+            M::ListAvailableProvidersResponse(m) => &m.request_id,
+            M::GetProvidersSnapshotResponse(m) => &m.request_id,
+            M::RefreshProvidersSnapshotResponse(m) => &m.request_id,
+            M::ListProviderModelsResponse(m) => &m.request_id,
+            M::ListProviderModesResponse(m) => &m.request_id,
+            M::FileExplorerResponse(m) => &m.request_id,
+            M::CheckoutStatusResponse(m) => &m.request_id,
+            M::SubscribeCheckoutDiffResponse(m) => &m.request_id,
+            M::PaseoWorktreeListResponse(m) => &m.request_id,
+            M::ListTerminalsResponse(m) => &m.request_id,
+            M::ChatListResponse(m) => &m.request_id,
+            M::ScheduleListResponse(m) => &m.request_id,
+            M::LoopListResponse(m) => &m.request_id,
+            M::FetchWorkspacesResponse(m) => &m.request_id,
+            M::FetchAgentHistoryResponse(m) => &m.request_id,
+            M::WorkspaceSetupStatusResponse(m) => &m.request_id,
+            M::ListAvailableEditorsResponse(m) => &m.request_id,
+            M::ReadProjectConfigResponse(m) => &m.request_id,
+            M::CheckoutPrStatusResponse(m) => &m.request_id,
+            M::ProjectIconResponse(m) => &m.request_id,
+            M::Status(
+                StatusPayload::AgentCreated { request_id, .. }
+                | StatusPayload::AgentCreateFailed { request_id, .. }
+                | StatusPayload::AgentResumed { request_id, .. }
+                | StatusPayload::AgentRefreshed { request_id, .. }
+                | StatusPayload::RestartRequested { request_id, .. }
+                | StatusPayload::ShutdownRequested { request_id, .. },
+            ) => request_id,
+            M::Status(_)
+            | M::AgentUpdate(_)
+            | M::AgentStream(_)
+            | M::AgentPermissionRequest(_)
+            | M::AgentPermissionResolved(_)
+            | M::ActivityLog(_)
+            | M::ProvidersSnapshotUpdate(_)
+            | M::CheckoutStatusUpdate(_)
+            | M::CheckoutDiffUpdate(_)
+            | M::WorkspaceUpdate(_)
+            | M::TerminalsChanged(_)
+            | M::Unknown => return None,
+        };
+        Some(id)
     }
 }
 
@@ -308,5 +474,38 @@ impl<'de> Deserialize<'de> for SessionMessage {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_name_the_request_they_answer_and_pushes_none() {
+        let reply = |text: &str| -> Option<String> {
+            let message: SessionMessage = serde_json::from_str(text).expect("decodes");
+            message.request_id().map(str::to_owned)
+        };
+        assert_eq!(
+            reply(
+                r#"{"type":"update_agent_response","payload":{"requestId":"u","agentId":"a","accepted":true,"error":null}}"#
+            )
+            .as_deref(),
+            Some("u")
+        );
+        assert_eq!(
+            reply(r#"{"type":"status","payload":{"status":"agent_refreshed","agentId":"a","requestId":"r"}}"#)
+                .as_deref(),
+            Some("r")
+        );
+        assert_eq!(
+            reply(r#"{"type":"workspace_update","payload":{"kind":"remove","id":"/w"}}"#),
+            None
+        );
+        assert_eq!(
+            reply(r#"{"type":"terminals_changed","payload":{"cwd":"/w","terminals":[]}}"#),
+            None
+        );
     }
 }

@@ -13,23 +13,18 @@ use serde_json::Value;
 
 const FIXTURES: [&str; 2] = ["paseo-v1-head-frames.jsonl", "paseo-v1-cli-frames.jsonl"];
 
-/// Session requests outside our subset (workspaces and terminals), plus
+/// Session requests outside our subset (running terminals), plus
 /// `list_agents_request`, a made-up type the recording used to provoke
 /// `unknown_schema`.
-const UNKNOWN_REQUESTS: [&str; 6] = [
-    "fetch_workspaces_request",
-    "list_terminals_request",
+const UNKNOWN_REQUESTS: [&str; 4] = [
     "create_terminal_request",
     "capture_terminal_request",
     "kill_terminal_request",
     "list_agents_request",
 ];
 
-/// Session messages outside our subset (workspaces and terminals).
-const UNKNOWN_MESSAGES: [&str; 6] = [
-    "fetch_workspaces_response",
-    "workspace_update",
-    "list_terminals_response",
+/// Session messages outside our subset (running terminals).
+const UNKNOWN_MESSAGES: [&str; 3] = [
     "create_terminal_response",
     "capture_terminal_response",
     "kill_terminal_response",
@@ -205,8 +200,8 @@ fn fixture_frames_of_the_subset_round_trip() {
             checked += usize::from(in_subset);
         }
     }
-    // 2 files, 273 lines: 34 meta, 19 out of subset, 2 deliberately invalid.
-    assert_eq!(checked, 218);
+    // 2 files, 273 lines: 34 meta, 9 out of subset, 2 deliberately invalid.
+    assert_eq!(checked, 228);
 }
 
 #[test]

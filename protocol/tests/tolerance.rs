@@ -55,7 +55,7 @@ fn unknown_top_level_types_decode_to_unknown() {
 #[test]
 fn unknown_session_messages_decode_to_unknown_whatever_the_key_order() {
     for value in [
-        json!({"type": "workspace_update", "payload": {"kind": "upsert", "workspace": {"id": "x"}}}),
+        json!({"type": "workspace_archived", "payload": {"kind": "upsert", "workspace": {"id": "x"}}}),
         json!({"payload": [1, {"a": null}], "type": "terminal_output"}),
         json!({"type": "future_message"}),
     ] {

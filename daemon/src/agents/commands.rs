@@ -1,17 +1,20 @@
 //! Commands on an existing agent: send a message, cancel, set mode or
-//! model, wait for it to settle, clear attention.
+//! model, rename and label, reload its session, wait for it to settle,
+//! clear attention.
 //!
 //! Sends are idempotent on `(agentId, messageId)`: the `user_message` row
 //! carries the id and is fsynced before the send is acknowledged, so a
 //! client that retries after a lost reply (or a daemon crash) gets
 //! `accepted: true` without the prompt running twice.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use protocol::{AgentSnapshot, AgentStatus, TimelineItem, WaitForFinishStatus};
 
 use super::agent::Agent;
+use super::lifecycle::clean_title;
 use super::turn::{Start, seed_title};
 use super::{AgentManager, emit};
 use crate::ids::uuid_v4;
@@ -28,6 +31,29 @@ pub(crate) struct Settled {
     pub error: Option<String>,
     /// The last assistant text.
     pub last_message: Option<String>,
+}
+
+/// Why an `update_agent_request` was refused (the texts are what the
+/// client shows).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum UpdateError {
+    /// Neither a name nor a label (Paseo's text).
+    #[error("Nothing to update (provide name and/or labels)")]
+    Nothing,
+    /// A label with a blank key.
+    #[error("Label keys cannot be empty")]
+    BlankLabelKey,
+    /// The agent was deleted meanwhile.
+    #[error("Agent not found: {0}")]
+    NotFound(String),
+}
+
+impl UpdateError {
+    /// Whether the request itself was malformed (Paseo logs only the other
+    /// failures on the activity log).
+    pub(crate) fn is_invalid_request(&self) -> bool {
+        matches!(self, UpdateError::Nothing | UpdateError::BlankLabelKey)
+    }
 }
 
 impl AgentManager {
@@ -189,6 +215,88 @@ impl AgentManager {
             self.touch(agent, &mut core);
         }
         Ok(())
+    }
+
+    /// `update_agent_request`: sets the title and/or merges `labels` into
+    /// the agent's labels (as Paseo does: keys not named keep their values),
+    /// persists the record and pushes `agent_update` to subscribers.
+    ///
+    /// Runs at once rather than on the agent's command queue: neither
+    /// field reaches the provider, and a rename must not wait behind a
+    /// provider that is slow to start. A blank `name` and an empty
+    /// `labels` count as absent; with neither the update is refused with
+    /// Paseo's message. A title is trimmed and cut to 200 characters, as
+    /// at creation. Label keys must not be blank.
+    pub(crate) fn update_metadata(
+        &self,
+        agent: &Agent,
+        name: Option<&str>,
+        labels: Option<BTreeMap<String, String>>,
+    ) -> Result<(), UpdateError> {
+        let title = clean_title(name);
+        let labels = labels.filter(|labels| !labels.is_empty());
+        if title.is_none() && labels.is_none() {
+            return Err(UpdateError::Nothing);
+        }
+        if let Some(labels) = &labels
+            && labels.keys().any(|key| key.trim().is_empty())
+        {
+            return Err(UpdateError::BlankLabelKey);
+        }
+        let mut core = agent.lock();
+        if core.deleted {
+            return Err(UpdateError::NotFound(agent.id.clone()));
+        }
+        if let Some(title) = title {
+            core.record.title = Some(title);
+        }
+        if let Some(labels) = labels {
+            core.record.labels.extend(labels);
+        }
+        self.touch(agent, &mut core);
+        Ok(())
+    }
+
+    /// `refresh_agent_request`: reloads the agent's provider session.
+    ///
+    /// For an ACP agent this means: interrupt the running turn (if any),
+    /// stop the agent process (waiting up to the cancel grace for it to
+    /// exit), then start a new process at once and load the stored session
+    /// into it (`session/load`). Reopening immediately rather than on the
+    /// next prompt is deliberate: the answer then says whether the agent
+    /// really came back, so a broken install or missing credentials show up
+    /// on reload, not on the next message. A session the agent can no
+    /// longer load falls back to a new one, with an `error` row saying the
+    /// agent lost its memory (as any resume does). Our timeline is kept as
+    /// it is: the daemon owns it, so nothing is re-read from the provider.
+    /// Like Paseo, a refresh also unarchives the agent. Returns the
+    /// timeline's length. Run it on the agent's command queue.
+    pub(crate) async fn refresh(self: &Arc<Self>, agent: &Arc<Agent>) -> Result<u64, String> {
+        self.interrupt(agent).await;
+        let live = {
+            let mut core = agent.lock();
+            if core.deleted {
+                return Err(format!("Agent not found: {}", agent.id));
+            }
+            if core.record.archived_at.take().is_some() {
+                self.touch(agent, &mut core);
+            }
+            core.generation += 1;
+            core.live.take()
+        };
+        if let Some(live) = live
+            && tokio::time::timeout(self.settings.cancel_grace, live.session.shutdown())
+                .await
+                .is_err()
+        {
+            tracing::warn!(agent = %agent.id, "provider session did not stop in time for the reload");
+        }
+        self.ensure_live(agent, Start::Lazy).await?;
+        let core = agent.lock();
+        core.log
+            .index()
+            .map(|index| index.len() as u64)
+            .map_err(|err| format!("Cannot read the timeline: {err}"))
     }
 
     /// `wait_for_finish_request`: returns when the agent is not running

@@ -84,7 +84,25 @@ impl AgentManager {
                 project: Some(placement.to_value()),
             },
         );
+        let cwd = &core.record.cwd;
+        let member = super::workspaces::Member::of(&core.record);
+        self.workspaces
+            .set(cwd, &agent.id, Some(member), |workspace| {
+                self.clients.workspace_changed(cwd, workspace);
+            });
         agent.notify_changed();
+    }
+
+    /// Every workspace (see [`super::workspaces`]).
+    pub(crate) fn workspaces(&self) -> Vec<protocol::WorkspaceDescriptor> {
+        self.workspaces.all()
+    }
+
+    /// Forgets a deleted agent's part in its workspace.
+    pub(crate) fn leave_workspace(&self, cwd: &str, agent_id: &str) {
+        self.workspaces.set(cwd, agent_id, None, |workspace| {
+            self.clients.workspace_changed(cwd, workspace);
+        });
     }
 
     /// The wire snapshot of an agent.

@@ -73,7 +73,7 @@ struct NewAgent {
 }
 
 /// Trims a title to Paseo's 1..200 characters; blank means none.
-fn clean_title(title: Option<&str>) -> Option<String> {
+pub(super) fn clean_title(title: Option<&str>) -> Option<String> {
     let title = title?.trim();
     (!title.is_empty()).then(|| title.chars().take(200).collect())
 }
@@ -379,7 +379,7 @@ impl AgentManager {
         let Some(agent) = self.agents_map().remove(agent_id) else {
             return;
         };
-        let live = {
+        let (live, cwd) = {
             let mut core = agent.lock();
             core.deleted = true;
             core.generation += 1;
@@ -387,7 +387,7 @@ impl AgentManager {
                 turn.task.abort();
             }
             core.permission_replies.clear();
-            core.live.take()
+            (core.live.take(), core.record.cwd.clone())
         };
         agent.notify_changed();
         if let Some(live) = live {
@@ -407,6 +407,7 @@ impl AgentManager {
         }
         // Subscribers learn of the removal once the files are gone.
         self.clients.agent_removed(agent_id);
+        self.leave_workspace(&cwd, agent_id);
         tracing::info!(agent = agent_id, "agent deleted");
     }
 

@@ -241,7 +241,7 @@ pub(crate) fn select(
 }
 
 /// null < numbers < strings; numbers and strings by value.
-fn compare_values(a: &Value, b: &Value) -> Ordering {
+pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
             Value::Null => 0,
@@ -291,11 +291,22 @@ struct Cursor {
 }
 
 fn encode_cursor(cursor: &Cursor) -> String {
-    let json = serde_json::to_vec(cursor).unwrap_or_default();
-    json.iter().map(|b| format!("{b:02x}")).collect()
+    encode_hex_json(cursor)
 }
 
 fn decode_cursor(text: &str) -> Option<Cursor> {
+    decode_hex_json(text)
+}
+
+/// A cursor's text: its JSON, hex-encoded (opaque to clients, safe in any
+/// transport).
+pub(crate) fn encode_hex_json(value: &impl Serialize) -> String {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    json.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads what [`encode_hex_json`] wrote; `None` for anything else.
+pub(crate) fn decode_hex_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     if !text.len().is_multiple_of(2) {
         return None;
     }

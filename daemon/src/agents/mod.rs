@@ -21,7 +21,8 @@
 //! cancel, mode, model, wait, attention), `turn`
 //! (sessions, prompts, cancel, timeouts), `permissions`, `listing`
 //! (fetch_agents filter/sort/page), `timeline_view` (paged timeline and its
-//! projection), `snapshot`, `project`, `requests` (the session handlers).
+//! projection), `snapshot`, `project`, `workspaces` (the workspaces Paseo's
+//! app lists, derived from agents), `requests` (the session handlers).
 
 mod agent;
 mod commands;
@@ -36,6 +37,7 @@ mod snapshot;
 mod testing;
 mod timeline_view;
 mod turn;
+pub(crate) mod workspaces;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -101,6 +103,8 @@ pub(crate) struct AgentManager {
     server_id: String,
     settings: AgentSettings,
     agents: Mutex<HashMap<String, Arc<Agent>>>,
+    /// What each workspace needs of its agents (see [`workspaces`]).
+    workspaces: workspaces::WorkspaceIndex,
     stopping: AtomicBool,
 }
 
@@ -141,7 +145,10 @@ impl AgentManager {
     ) -> Result<Arc<Self>, StoreError> {
         let (store, loaded) = Store::open(home)?;
         let mut agents = HashMap::new();
+        let index = workspaces::WorkspaceIndex::default();
         for loaded in loaded {
+            let member = workspaces::Member::of(&loaded.record);
+            index.load(&loaded.record.cwd, &loaded.record.id, member);
             let agent = Agent::new(loaded.record, loaded.log);
             agents.insert(agent.id.clone(), agent);
         }
@@ -153,6 +160,7 @@ impl AgentManager {
             server_id,
             settings,
             agents: Mutex::new(agents),
+            workspaces: index,
             stopping: AtomicBool::new(false),
         });
         manager.spawn_reaper();

@@ -1,7 +1,8 @@
 //! The session handlers of every agent request: decoding what a client
 //! asked, calling the manager, and answering in Paseo's shapes (including
-//! its quirks: results of create/import/resume travel as `status`, a resume
-//! failure only as `activity_log`, delete answers even for unknown ids).
+//! its quirks: results of create/import/resume/refresh travel as `status`,
+//! a resume failure only as `activity_log`, delete answers even for unknown
+//! ids).
 //!
 //! Replies go through the socket's ordered [`Link`], never straight to the
 //! socket, so they arrive after the pushes they follow. Anything that may
@@ -14,10 +15,12 @@ use std::time::Duration;
 use protocol::{
     ActivityKind, ActivityLogEntry, AgentAcceptance, AgentArchived, AgentDeleted, AgentEntry,
     AgentIds, AgentPermissionResponse, CancelAgentResponse, ClearAgentAttention,
-    ClearAgentAttentionResponse, CreateAgentRequest, FetchAgentRequest, FetchAgentResponse,
-    FetchAgentTimelineRequest, FetchAgentsRequest, FetchAgentsResponse, ImportAgentRequest,
-    PageInfo, ResumeAgentRequest, RpcError, SessionMessage, SessionRequest, StatusPayload,
-    WaitForFinishRequest, WaitForFinishResponse, rpc_code,
+    ClearAgentAttentionResponse, CreateAgentRequest, FetchAgentHistoryRequest,
+    FetchAgentHistoryResponse, FetchAgentRequest, FetchAgentResponse, FetchAgentTimelineRequest,
+    FetchAgentsRequest, FetchAgentsResponse, FetchWorkspacesRequest, FetchWorkspacesResponse,
+    ImportAgentRequest, PageInfo, RefreshAgentRequest, ResumeAgentRequest, RpcError,
+    SessionMessage, SessionRequest, StatusPayload, WaitForFinishRequest, WaitForFinishResponse,
+    rpc_code,
 };
 
 use super::listing::{self, AgentFilter, PageError};
@@ -47,6 +50,10 @@ pub(crate) fn handles(request: &SessionRequest) -> bool {
             | SessionRequest::FetchAgentTimelineRequest(_)
             | SessionRequest::AgentPermissionResponse(_)
             | SessionRequest::ClientHeartbeat(_)
+            | SessionRequest::UpdateAgentRequest(_)
+            | SessionRequest::RefreshAgentRequest(_)
+            | SessionRequest::FetchAgentHistoryRequest(_)
+            | SessionRequest::FetchWorkspacesRequest(_)
     )
 }
 
@@ -272,6 +279,28 @@ pub(crate) fn dispatch(manager: &Arc<AgentManager>, client: &Attachment, request
             let manager = manager.clone();
             tokio::spawn(async move { wait_for_finish(&manager, &link, req).await });
         }
+        SessionRequest::UpdateAgentRequest(req) => {
+            let (agent_id, result) = match manager.resolve(&req.agent_id) {
+                Ok(agent) => {
+                    let result = manager
+                        .update_metadata(&agent, req.name.as_deref(), req.labels)
+                        .map_err(|err| (err.is_invalid_request(), err.to_string()));
+                    (agent.id.clone(), result)
+                }
+                Err(err) => (req.agent_id, Err((false, err.to_string()))),
+            };
+            // Paseo reports a failed update on the activity log too, but
+            // not a request that asked for nothing.
+            if let Err((false, error)) = &result {
+                link.send(activity_error(format!("Failed to update agent: {error}")));
+            }
+            let result = result.map_err(|(_, error)| error);
+            let reply = acceptance(req.request_id, agent_id, result);
+            link.send(SessionMessage::UpdateAgentResponse(reply));
+        }
+        SessionRequest::RefreshAgentRequest(req) => refresh(manager, &link, req),
+        SessionRequest::FetchAgentHistoryRequest(req) => fetch_history(manager, &link, req),
+        SessionRequest::FetchWorkspacesRequest(req) => fetch_workspaces(manager, client, req),
         SessionRequest::ClearAgentAttention(req) => clear_attention(manager, &link, req),
         SessionRequest::AgentPermissionResponse(req) => permission_response(manager, &link, req),
         // Drives notification choice and mobile filtering, neither of
@@ -315,53 +344,7 @@ fn fetch_agents(manager: &Arc<AgentManager>, client: &Attachment, req: FetchAgen
             .clients()
             .begin_subscription(client.client_id(), id.clone(), filter.clone());
     }
-    // Select and sort on the stored records; snapshots (and placements)
-    // are built for the page's rows only.
-    let agents = manager.all();
-    let page = listing::page_by(&req, agents, |agent, sort| {
-        let core = agent.lock();
-        if core.deleted {
-            return None;
-        }
-        listing::select(
-            &core.record,
-            || project::placement(&core.record.cwd).project_key,
-            &filter,
-            sort,
-        )
-    })
-    .map(|page| {
-        let mut infos: Vec<(String, Option<crate::provider::ProviderInfo>)> = Vec::new();
-        listing::Page {
-            rows: page
-                .rows
-                .into_iter()
-                .map(|agent| {
-                    let core = agent.lock();
-                    let provider = &core.record.provider;
-                    let at = match infos.iter().position(|(id, _)| id == provider) {
-                        Some(at) => at,
-                        None => {
-                            infos.push((provider.clone(), manager.provider_info(provider)));
-                            infos.len() - 1
-                        }
-                    };
-                    (
-                        super::snapshot::build(
-                            &core.record,
-                            core.live.as_ref(),
-                            infos[at].1.as_ref(),
-                        ),
-                        project::placement(&core.record.cwd),
-                    )
-                })
-                .collect(),
-            next_cursor: page.next_cursor,
-            has_more: page.has_more,
-            matching: page.matching,
-        }
-    });
-    let page = match page {
+    let page = match list_page(manager, &req, &filter) {
         Ok(page) => page,
         Err(err) => {
             if subscription_id.is_some() {
@@ -369,28 +352,15 @@ fn fetch_agents(manager: &Arc<AgentManager>, client: &Attachment, req: FetchAgen
                     .clients()
                     .with_state(client.client_id(), |state| state.subscription = None);
             }
-            return match err {
-                PageError::Cursor => failed("Invalid cursor".to_owned(), rpc_code::INVALID_CURSOR),
-                PageError::Invalid(error) => failed(error, rpc_code::INVALID_MESSAGE),
-            };
+            let (error, code) = page_failure(err);
+            return failed(error, code);
         }
     };
     let response = SessionMessage::FetchAgentsResponse(FetchAgentsResponse {
         request_id: req.request_id.clone(),
         subscription_id: subscription_id.clone(),
-        entries: page
-            .rows
-            .into_iter()
-            .map(|(agent, placement)| AgentEntry {
-                agent,
-                project: Some(placement.to_value()),
-            })
-            .collect(),
-        page_info: PageInfo {
-            next_cursor: page.next_cursor,
-            prev_cursor: req.page.as_ref().and_then(|p| p.cursor.clone()),
-            has_more: page.has_more,
-        },
+        entries: page.entries,
+        page_info: page.page_info,
     });
     match subscription_id {
         Some(_) => client.clients().finish_subscription(
@@ -401,6 +371,154 @@ fn fetch_agents(manager: &Arc<AgentManager>, client: &Attachment, req: FetchAgen
         ),
         None => link.send(response),
     }
+}
+
+/// `fetch_agent_history_request` (Paseo's Sessions screen): the listing of
+/// `fetch_agents_request`, archived agents included by default, without a
+/// subscription.
+fn fetch_history(manager: &Arc<AgentManager>, link: &Link, req: FetchAgentHistoryRequest) {
+    let listing = req.as_fetch_agents();
+    let result = AgentFilter::from_request(&listing)
+        .map_err(|error| (error, rpc_code::INVALID_MESSAGE))
+        .and_then(|filter| list_page(manager, &listing, &filter).map_err(page_failure));
+    match result {
+        Ok(page) => link.send(SessionMessage::FetchAgentHistoryResponse(
+            FetchAgentHistoryResponse {
+                request_id: req.request_id,
+                entries: page.entries,
+                page_info: page.page_info,
+            },
+        )),
+        Err((error, code)) => link.send(rpc_error(
+            req.request_id,
+            "fetch_agent_history_request",
+            error,
+            code,
+        )),
+    }
+}
+
+/// `fetch_workspaces_request`: the workspaces derived from the agents
+/// (see [`super::workspaces`]), optionally subscribing to
+/// `workspace_update`, which is installed before the page is read (as for
+/// agents) so no change in between is lost.
+fn fetch_workspaces(manager: &AgentManager, client: &Attachment, req: FetchWorkspacesRequest) {
+    let link = client.link();
+    let subscription_id = req.subscribe.as_ref().map(|subscribe| {
+        subscribe
+            .subscription_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map_or_else(uuid_v4, str::to_owned)
+    });
+    if let Some(id) = &subscription_id {
+        client
+            .clients()
+            .begin_workspace_subscription(client.client_id(), id, req.filter.clone());
+    }
+    match super::workspaces::page(&req, manager.workspaces()) {
+        Ok((entries, page_info)) => {
+            let response = SessionMessage::FetchWorkspacesResponse(FetchWorkspacesResponse {
+                request_id: req.request_id,
+                subscription_id: subscription_id.clone(),
+                entries: entries.clone(),
+                page_info,
+            });
+            match subscription_id {
+                Some(_) => client.clients().finish_workspace_subscription(
+                    client.client_id(),
+                    link,
+                    response,
+                    entries,
+                ),
+                None => link.send(response),
+            }
+        }
+        Err(err) => {
+            if subscription_id.is_some() {
+                client
+                    .clients()
+                    .with_state(client.client_id(), |state| state.workspaces = None);
+            }
+            let (error, code) = page_failure(err);
+            link.send(rpc_error(
+                req.request_id,
+                "fetch_workspaces_request",
+                error,
+                code,
+            ));
+        }
+    }
+}
+
+fn page_failure(err: PageError) -> (String, &'static str) {
+    match err {
+        PageError::Cursor => ("Invalid cursor".to_owned(), rpc_code::INVALID_CURSOR),
+        PageError::Invalid(error) => (error, rpc_code::INVALID_MESSAGE),
+    }
+}
+
+/// One page of an agent listing, as wire entries.
+struct AgentPage {
+    entries: Vec<AgentEntry>,
+    page_info: PageInfo,
+    /// Ids of every matching agent (all pages), for subscriptions.
+    matching: Vec<String>,
+}
+
+/// Selects and sorts on the stored records; snapshots (and placements) are
+/// built for the page's rows only.
+fn list_page(
+    manager: &AgentManager,
+    req: &FetchAgentsRequest,
+    filter: &AgentFilter,
+) -> Result<AgentPage, PageError> {
+    let page = listing::page_by(req, manager.all(), |agent, sort| {
+        let core = agent.lock();
+        if core.deleted {
+            return None;
+        }
+        listing::select(
+            &core.record,
+            || project::placement(&core.record.cwd).project_key,
+            filter,
+            sort,
+        )
+    })?;
+    let mut infos: Vec<(String, Option<crate::provider::ProviderInfo>)> = Vec::new();
+    let entries = page
+        .rows
+        .into_iter()
+        .map(|agent| {
+            let core = agent.lock();
+            let provider = &core.record.provider;
+            let at = match infos.iter().position(|(id, _)| id == provider) {
+                Some(at) => at,
+                None => {
+                    infos.push((provider.clone(), manager.provider_info(provider)));
+                    infos.len() - 1
+                }
+            };
+            AgentEntry {
+                agent: super::snapshot::build(
+                    &core.record,
+                    core.live.as_ref(),
+                    infos[at].1.as_ref(),
+                ),
+                project: Some(project::placement(&core.record.cwd).to_value()),
+            }
+        })
+        .collect();
+    Ok(AgentPage {
+        entries,
+        page_info: PageInfo {
+            next_cursor: page.next_cursor,
+            prev_cursor: req.page.as_ref().and_then(|p| p.cursor.clone()),
+            has_more: page.has_more,
+        },
+        matching: page.matching,
+    })
 }
 
 fn fetch_agent(manager: &AgentManager, link: &Link, req: FetchAgentRequest) {
@@ -540,6 +658,41 @@ async fn wait_for_finish(manager: &Arc<AgentManager>, link: &Link, req: WaitForF
             last_message: settled.last_message,
         },
     ));
+}
+
+/// Paseo answers a refresh with `status: agent_refreshed` and a failure
+/// only on the activity log, which leaves its CLI waiting out a 15 s
+/// timeout; we also send an `rpc_error` for the request, so a client learns
+/// at once why (Paseo's clients reject the request on it).
+fn refresh(manager: &Arc<AgentManager>, link: &Link, req: RefreshAgentRequest) {
+    let failed = |link: &Link, request_id: String, error: String| {
+        link.send(activity_error(format!("Failed to refresh agent: {error}")));
+        link.send(rpc_error(
+            request_id,
+            "refresh_agent_request",
+            format!("Request failed: {error}"),
+            rpc_code::HANDLER_ERROR,
+        ));
+    };
+    let agent = match manager.resolve(&req.agent_id) {
+        Ok(agent) => agent,
+        Err(err) => return failed(link, req.request_id, err.to_string()),
+    };
+    let manager = manager.clone();
+    let op_agent = agent.clone();
+    let link = link.clone();
+    agent.enqueue(async move {
+        match manager.refresh(&op_agent).await {
+            Ok(timeline_size) => {
+                link.send(SessionMessage::Status(StatusPayload::AgentRefreshed {
+                    agent_id: op_agent.id.clone(),
+                    request_id: req.request_id,
+                    timeline_size: Some(timeline_size),
+                }));
+            }
+            Err(error) => failed(&link, req.request_id, error),
+        }
+    });
 }
 
 fn clear_attention(manager: &AgentManager, link: &Link, req: ClearAgentAttention) {

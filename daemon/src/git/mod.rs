@@ -1,13 +1,14 @@
 //! Git state of a working directory, served to clients: the
-//! `checkout_status_*` answer and the live structured diff subscription
-//! (`*_checkout_diff_*`, Paseo protocol v1 §7.2–7.3).
+//! `checkout_status_*` answer, the live structured diff subscription
+//! (`*_checkout_diff_*`, Paseo protocol v1 §7.2–7.3) and the worktree list.
 //!
 //! Everything goes through the `git` CLI ([`command`]) rather than a
 //! library, so what clients see matches what the user's own `git status`
 //! and `git diff` say. Layout: [`porcelain`] reads `git status`,
 //! [`status`] builds the checkout status, [`diff_parse`] turns unified
 //! diffs into structured files, [`diff`] computes a whole diff (untracked
-//! files included, as Paseo does), and [`watch`] keeps subscriptions live.
+//! files included, as Paseo does), [`watch`] keeps subscriptions live, and
+//! [`worktree`] lists a repository's worktrees.
 
 mod command;
 mod diff;
@@ -15,11 +16,13 @@ mod diff_parse;
 mod porcelain;
 mod status;
 mod watch;
+mod worktree;
 
 use std::path::{Path, PathBuf};
 
 pub(crate) use status::checkout_status;
 pub(crate) use watch::{DEFAULT_DIFF_POLL_INTERVAL, DiffSubscriptions};
+pub(crate) use worktree::worktree_list;
 
 /// Why a git command could not give an answer.
 #[derive(Debug, thiserror::Error)]

@@ -254,7 +254,12 @@ pub fn permission_request(
         id: new_uuid(),
         provider: provider.to_owned(),
         name: tool_name(state),
-        kind: PermissionKind::Tool,
+        // As Paseo: switching modes is a mode prompt, the rest tool prompts.
+        kind: if state.kind.as_deref() == Some("switch_mode") {
+            PermissionKind::Mode
+        } else {
+            PermissionKind::Tool
+        },
         title: state.title.clone(),
         description: None,
         input: Some(state.raw_input.clone()).filter(|input| !input.is_null()),
@@ -399,7 +404,8 @@ mod tests {
             "title": "touch x", "kind": "execute", "_meta": {"claudeCode": {"toolName": "Bash"}}});
         let state = mapper.merge_tool_call(&tool).unwrap_or_default();
         let request = permission_request("claude", &state, &claude_options());
-        assert_eq!(request.name, "Bash");
+        assert_eq!(request.name, "execute", "named by its ACP kind");
+        assert_eq!(request.title.as_deref(), Some("touch x"));
         assert_eq!(request.kind, PermissionKind::Tool);
         assert_eq!(request.id.len(), 36);
         let actions = request.actions.unwrap_or_default();

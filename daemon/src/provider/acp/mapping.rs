@@ -152,15 +152,34 @@ impl UpdateMapper {
     }
 }
 
-/// The tool name shown for a call: the agent's tool name, else the title,
-/// else the ACP kind.
+/// The tool name of a call: its ACP kind (`edit`, `read`, `execute`, …),
+/// as Paseo's own ACP provider names them. Without a kind, the agent's own
+/// tool name (claude's `_meta.claudeCode.toolName`), then the title. Never
+/// the title when a kind exists: a title such as "Edit notes.md" looks like
+/// a namespaced tool to Paseo's clients, which then print `[Edit] null`.
 pub fn tool_name(state: &ToolState) -> String {
     state
-        .tool_name
+        .kind
         .clone()
+        .or_else(|| state.tool_name.clone())
         .or_else(|| state.title.clone())
-        .or_else(|| state.kind.clone())
-        .unwrap_or_else(|| "tool".to_owned())
+        .unwrap_or_else(|| "other".to_owned())
+}
+
+/// `metadata` of a tool call row: Paseo's `{kind, title}` (the title, or
+/// the call id when the agent gave none, as Paseo does), plus the agent's
+/// own tool name when it sent one.
+pub fn tool_metadata(state: &ToolState) -> Value {
+    let mut metadata = serde_json::Map::new();
+    if let Some(kind) = &state.kind {
+        metadata.insert("kind".to_owned(), json!(kind));
+    }
+    let title = state.title.as_ref().unwrap_or(&state.call_id);
+    metadata.insert("title".to_owned(), json!(title));
+    if let Some(name) = &state.tool_name {
+        metadata.insert("toolName".to_owned(), json!(name));
+    }
+    Value::Object(metadata)
 }
 
 /// A complete `tool_call` row for the current state.
@@ -171,7 +190,7 @@ pub fn tool_item(state: &ToolState) -> ToolCallItem {
         call_id: state.call_id.clone(),
         name: tool_name(state),
         detail: tool_detail(state),
-        metadata: None,
+        metadata: Some(tool_metadata(state)),
         status,
         error,
     }

@@ -81,8 +81,12 @@ fn claude_tool_call_lifecycle_becomes_complete_rows() {
     assert_eq!(rows.len(), 3);
     assert!(
         rows.iter()
-            .all(|row| row.call_id == "toolu_fake1" && row.name == "Bash")
+            .all(|row| row.call_id == "toolu_fake1" && row.name == "execute")
     );
+    let metadata = rows[2].metadata.clone().unwrap_or_default();
+    assert_eq!(metadata["kind"], "execute", "{metadata}");
+    assert_eq!(metadata["toolName"], "Bash", "{metadata}");
+    assert!(metadata["title"].is_string(), "{metadata}");
     assert_eq!(rows[0].status, ToolCallStatus::Running);
     assert_eq!(rows[0].error, None);
     let ToolCallDetail::Shell { command, .. } = &rows[1].detail else {
@@ -159,7 +163,12 @@ fn spec_shapes_thoughts_plans_modes_diffs() {
         panic!("no row");
     };
     assert_eq!(last.status, ToolCallStatus::Completed);
-    assert_eq!(last.name, "Edit notes.md");
+    assert_eq!(last.name, "edit", "named by its ACP kind, as Paseo does");
+    assert_eq!(
+        last.metadata,
+        Some(json!({"kind": "edit", "title": "Edit notes.md"})),
+        "the title kept in the metadata"
+    );
     assert_eq!(
         last.detail,
         ToolCallDetail::Edit {
@@ -210,4 +219,28 @@ fn replayed_user_messages_unknown_updates_and_cancel() {
     assert_eq!(row.status, ToolCallStatus::Canceled);
     assert!(matches!(&row.detail, ToolCallDetail::Shell { command, .. } if command == "ls -la"));
     assert!(mapper.cancel_running().is_empty());
+}
+
+#[test]
+fn a_tool_without_a_kind_is_named_by_the_agents_tool_name_then_its_title() {
+    let mut mapper = UpdateMapper::default();
+    let named = json!({"sessionUpdate": "tool_call", "toolCallId": "a", "title": "List files",
+        "_meta": {"claudeCode": {"toolName": "LS"}}});
+    let titled = json!({"sessionUpdate": "tool_call", "toolCallId": "b", "title": "List files"});
+    let bare = json!({"sessionUpdate": "tool_call", "toolCallId": "c"});
+    let names: Vec<(String, Option<serde_json::Value>)> = [named, titled, bare]
+        .iter()
+        .filter_map(|update| match mapper.map(update).pop() {
+            Some(Mapped::Item(TimelineItem::ToolCall(row))) => Some((row.name, row.metadata)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names[0].0, "LS");
+    assert_eq!(names[1].0, "List files");
+    assert_eq!(names[2].0, "other");
+    assert_eq!(
+        names[2].1,
+        Some(json!({"title": "c"})),
+        "Paseo's title fallback"
+    );
 }
