@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use protocol::{SessionMessage, SessionRequest, StatusPayload};
+
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -117,43 +118,10 @@ pub(crate) fn expects_reply(request: &SessionRequest) -> bool {
     ) && request.request_id().is_some()
 }
 
-/// The `requestId` a reply echoes, for every reply type the hub routes.
+/// The `requestId` a reply echoes: protocol's one list of reply types, so
+/// a new request type answers its caller without a change here.
 pub(crate) fn reply_request_id(message: &SessionMessage) -> Option<&str> {
-    use SessionMessage as M;
-    let id = match message {
-        M::Pong(m) => &m.request_id,
-        M::RpcError(m) => &m.request_id,
-        M::FetchAgentsResponse(m) => &m.request_id,
-        M::FetchAgentResponse(m) => &m.request_id,
-        M::SendAgentMessageResponse(m)
-        | M::SetAgentModeResponse(m)
-        | M::SetAgentModelResponse(m)
-        | M::SetAgentThinkingResponse(m) => &m.request_id,
-        M::CancelAgentResponse(m) => &m.request_id,
-        M::AgentDeleted(m) => &m.request_id,
-        M::AgentArchived(m) => &m.request_id,
-        M::WaitForFinishResponse(m) => &m.request_id,
-        M::ClearAgentAttentionResponse(m) => &m.request_id,
-        M::FetchAgentTimelineResponse(m) => &m.request_id,
-        M::ListAvailableProvidersResponse(m) => &m.request_id,
-        M::GetProvidersSnapshotResponse(m) => &m.request_id,
-        M::RefreshProvidersSnapshotResponse(m) => &m.request_id,
-        M::ListProviderModelsResponse(m) => &m.request_id,
-        M::ListProviderModesResponse(m) => &m.request_id,
-        M::FileExplorerResponse(m) => &m.request_id,
-        M::CheckoutStatusResponse(m) => &m.request_id,
-        M::SubscribeCheckoutDiffResponse(m) => &m.request_id,
-        M::Status(
-            StatusPayload::AgentCreated { request_id, .. }
-            | StatusPayload::AgentCreateFailed { request_id, .. }
-            | StatusPayload::AgentResumed { request_id, .. }
-            | StatusPayload::AgentRefreshed { request_id, .. }
-            | StatusPayload::RestartRequested { request_id, .. }
-            | StatusPayload::ShutdownRequested { request_id, .. },
-        ) => request_id,
-        _ => return None,
-    };
-    Some(id)
+    message.request_id()
 }
 
 /// The caller's result: failures typed, success with the caller's id back.

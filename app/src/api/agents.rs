@@ -275,7 +275,11 @@ pub async fn retry_host(tab: String, profile_id: String) -> Result<(), AppError>
 /// Marks an agent seen (its `requiresAttention` clears), when the user
 /// opens it.
 #[server(endpoint = "agents/clear_attention")]
-pub async fn clear_attention(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+pub async fn clear_attention(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<(), AppError> {
     use protocol::{AgentIds, ClearAgentAttention, SessionRequest};
 
     use super::ssr::{call, request_id};
@@ -283,6 +287,51 @@ pub async fn clear_attention(tab: String, profile_id: String, agent_id: String) 
         agent_id: AgentIds::One(agent_id),
         request_id: Some(request_id("seen")),
     };
-    call(&tab, &profile_id, SessionRequest::ClearAgentAttention(request)).await?;
+    call(
+        &tab,
+        &profile_id,
+        SessionRequest::ClearAgentAttention(request),
+    )
+    .await?;
     Ok(())
+}
+
+/// Renames an agent (`update_agent_request`, its `name`).
+#[server(endpoint = "agents/rename")]
+pub async fn rename_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    title: String,
+) -> Result<(), AppError> {
+    use protocol::{SessionMessage, SessionRequest, UpdateAgentRequest};
+
+    use super::ssr::{call, request_id};
+    let title = title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::BadRequest(
+            "a title has 1 to 200 characters".into(),
+        ));
+    }
+    let request = UpdateAgentRequest {
+        agent_id,
+        name: Some(title),
+        labels: None,
+        request_id: request_id("rename"),
+    };
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::UpdateAgentRequest(request),
+    )
+    .await?
+    {
+        SessionMessage::UpdateAgentResponse(ack) if !ack.accepted => Err(AppError::Rpc {
+            code: None,
+            message: ack
+                .error
+                .unwrap_or_else(|| "the host refused the new title".into()),
+        }),
+        _ => Ok(()),
+    }
 }

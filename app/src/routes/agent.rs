@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::agents::{archive_agent, clear_attention, delete_agent};
+use crate::api::agents::{archive_agent, clear_attention, delete_agent, rename_agent};
 use crate::api::timeline::server_tail;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
@@ -130,7 +130,9 @@ fn AgentView(key: AgentKey) -> impl IntoView {
         let agent = agent.clone();
         Effect::new(move |_| {
             let needs = agent().is_some_and(|a| a.requires_attention);
-            let Some(token) = directory.tab_token.get() else { return };
+            let Some(token) = directory.tab_token.get() else {
+                return;
+            };
             if needs && session_live.get() {
                 let k = k.clone();
                 leptos::task::spawn_local(async move {
@@ -142,6 +144,33 @@ fn AgentView(key: AgentKey) -> impl IntoView {
         });
     }
 
+    let k = key.clone();
+    let rename = {
+        let agent = agent.clone();
+        move |_| {
+            let current = agent().map(|a| title_of(&a)).unwrap_or_default();
+            let Some(title) = window()
+                .prompt_with_message_and_default("New title", &current)
+                .ok()
+                .flatten()
+                .filter(|t| !t.trim().is_empty() && *t != current)
+            else {
+                return;
+            };
+            let Some(token) = directory.tab_token.get_untracked() else {
+                return;
+            };
+            let k = k.clone();
+            leptos::task::spawn_local(async move {
+                error.set(
+                    rename_agent(token, k.profile_id, k.agent_id, title)
+                        .await
+                        .err()
+                        .map(|e| e.to_string()),
+                );
+            });
+        }
+    };
     let k = key.clone();
     let archive = move |_| {
         let Some(token) = directory.tab_token.get_untracked() else {
@@ -216,6 +245,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
                     })}
                 </div>
                 <div class="agent-actions">
+                    <button on:click=rename disabled=move || blocked.get().is_some()>"Rename"</button>
                     <button on:click=archive disabled=move || blocked.get().is_some()>"Archive"</button>
                     <button class="danger" on:click=delete disabled=move || blocked.get().is_some()>"Delete"</button>
                 </div>
