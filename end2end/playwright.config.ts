@@ -20,6 +20,8 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 90_000,
+  // The tier's cap (README): the whole run stops after 12 minutes.
+  globalTimeout: 12 * 60_000,
   expect: { timeout: 30_000 },
   reporter: [["list"]],
   globalSetup: "./global-setup.ts",
