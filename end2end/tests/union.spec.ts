@@ -220,8 +220,15 @@ test("one status change and 50 streamed chunks touch only their own row and item
   await openUnion(page);
   await expect(page.locator("li.agent-row")).not.toHaveCount(0);
   const target = hosts[0];
-  const agentId = await target.client.createAgent(target.cwd, undefined, "Fine grained");
-  await expect(row(page, target, agentId)).toHaveCount(1);
+  // A finished, unseen agent with the newest activity: running, then
+  // finished again, it keeps its place (so nothing else has to move).
+  const agentId = await target.client.createAgent(target.cwd, "hello", "Fine grained");
+  await target.client.waitForFinish(agentId);
+  await expect(row(page, target, agentId)).toHaveAttribute("data-attention", "true");
+  await expect(row(page, target, agentId)).toHaveAttribute("data-status", "idle");
+  const position = () =>
+    page.$$eval("li.agent-row", (rows) => rows.map((r) => r.getAttribute("data-agent-id")));
+  const before = await position();
   // Mark every row; observe the list.
   await page.evaluate(() => {
     const w = window as any;
@@ -233,6 +240,7 @@ test("one status change and 50 streamed chunks touch only their own row and item
   await target.client.request({ type: "send_agent_message_request", agentId, text: "hi", messageId: `m-${Date.now()}` });
   await target.client.waitForFinish(agentId);
   await expect(row(page, target, agentId)).toHaveAttribute("data-status", "idle");
+  expect(await position()).toEqual(before);
   const outside = await page.evaluate((id) => {
     const w = window as any;
     w.__observer.disconnect();
@@ -247,8 +255,11 @@ test("one status change and 50 streamed chunks touch only their own row and item
       return true;
     });
     const others = (w.__rows as Element[]).filter((r) => r.getAttribute("data-agent-id") !== id);
+    (window as any).__bad = bad.slice(0, 6).map((m: MutationRecord) => `${m.type} on ${(m.target as Element).outerHTML?.slice(0, 120) ?? m.target.nodeName} +${Array.from(m.addedNodes).map((n) => (n as Element).outerHTML?.slice(0, 80) ?? n.nodeName).join(",")} -${Array.from(m.removedNodes).map((n) => (n as Element).outerHTML?.slice(0, 80) ?? n.nodeName).join(",")} attr=${m.attributeName}`);
     return { bad: bad.length, detached: others.filter((r) => !r.isConnected).length, others: others.length };
   }, agentId);
+  const bad = await page.evaluate(() => (window as any).__bad);
+  if (outside.bad) console.log("mutations outside the changed row:\n" + bad.join("\n"));
   expect(outside.others).toBeGreaterThan(0);
   expect(outside).toEqual({ bad: 0, detached: 0, others: outside.others });
 
@@ -263,7 +274,7 @@ test("one status change and 50 streamed chunks touch only their own row and item
     w.__observer = new MutationObserver((records) => w.__mutations.push(...records));
     w.__observer.observe(document.querySelector(".timeline")!, { subtree: true, childList: true, attributes: true, characterData: true });
   });
-  const before = await page.locator(".timeline [data-seq-start]").count();
+  const itemsBefore = await page.locator(".timeline [data-seq-start]").count();
   await target.client.request({ type: "send_agent_message_request", agentId, text: "CHUNKS=50@100", messageId: `m-${Date.now()}` });
   await target.client.waitForFinish(agentId);
   await expect(page.locator(".timeline .item-assistant").last()).toContainText("c50");
@@ -277,7 +288,7 @@ test("one status change and 50 streamed chunks touch only their own row and item
     return { detached: old.filter((el) => !el.isConnected).length, touchedOld: touchedOld.length };
   });
   expect(result).toEqual({ detached: 0, touchedOld: 0 });
-  expect(await page.locator(".timeline [data-seq-start]").count()).toBeGreaterThan(before);
+  expect(await page.locator(".timeline [data-seq-start]").count()).toBeGreaterThan(itemsBefore);
   const [, rows] = await target.client.timeline(agentId);
   assertMatchesDaemon(await mountedItems(page), rows);
   expect(problems).toEqual([]);

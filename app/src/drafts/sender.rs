@@ -57,8 +57,10 @@ pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: Send
             in_flight.update_value(|f| {
                 f.insert(key.clone());
             });
+            let (lock_profile, lock_agent) = (profile_id.clone(), agent_id.clone());
             let token = token.clone();
-            leptos::task::spawn_local(async move {
+            let lock_name = format!("paseo-send:{profile_id}:{agent_id}");
+            let send = async move {
                 let result = send_message(
                     token,
                     profile_id.clone(),
@@ -95,7 +97,66 @@ pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: Send
                         });
                     }
                 }
+            };
+            with_send_lock(&lock_name, send, move || {
+                // Another tab is sending this agent's queue: it will see the
+                // rows; this tab looks again on the next change.
+                in_flight.update_value(|f| {
+                    f.remove(&AgentKey::new(&lock_profile, &lock_agent));
+                });
             });
         }
     });
+}
+
+/// Runs `send` holding the Web Lock `name` (one sender per agent across
+/// this browser's tabs), or calls `busy` when another tab holds it.
+/// Without the Locks API the send runs as is (the daemon's idempotency on
+/// `messageId` still makes a double send harmless).
+fn with_send_lock(
+    name: &str,
+    send: impl std::future::Future<Output = ()> + 'static,
+    busy: impl FnOnce() + 'static,
+) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+
+    let locks = web_sys::window()
+        .map(|w| w.navigator())
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        leptos::task::spawn_local(send);
+        return;
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    let mut send = Some(send);
+    let mut busy = Some(busy);
+    let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
+        if lock.is_null() {
+            if let Some(busy) = busy.take() {
+                busy();
+            }
+            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+        }
+        let send = send.take();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(send) = send {
+                send.await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    if request
+        .call3(&locks, &name.into(), &options, &callback)
+        .is_err()
+    {
+        leptos::logging::warn!("navigator.locks.request failed for {name}");
+    }
 }

@@ -237,7 +237,9 @@ fn connect(channel: &Shared) {
             // the rest once the channel reads open.
             let following: BTreeSet<AgentKey> = ch.directory.followed().into_iter().collect();
             let resume = resume_message(ch.directory, &following, ch.last_token.clone());
-            ch.following = following;
+            // The follow effect (re)sends every follow once the channel
+            // reads open; a follow after a resume only repositions it.
+            ch.following = BTreeSet::new();
             (ch.state.profiles.get_untracked(), resume)
         };
         send(&channel, &resume);

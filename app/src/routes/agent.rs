@@ -133,7 +133,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             let Some(token) = directory.tab_token.get() else {
                 return;
             };
-            if needs && session_live.get() {
+            if needs && session_live.get() && blocked.get().is_none() {
                 let k = k.clone();
                 leptos::task::spawn_local(async move {
                     if let Err(e) = clear_attention(token, k.profile_id, k.agent_id).await {

@@ -1,0 +1,117 @@
+// Browser figures for BENCHMARKS.md ("Browser"): time to interactive with
+// 3 daemons × 200 agents, the union of 1,000 agents across 5 daemons, a
+// 10,000-row timeline, and a chunk's latency from the daemon to the DOM at
+// 200 chunks/s. Real daemons, the test agent, the release build.
+import { writeFileSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+
+import { Host, seedRegistry, startHosts, stopHosts, webUrl } from "../tests/support/world";
+
+const results: Record<string, unknown> = {};
+
+async function seedAgents(host: Host, count: number) {
+  for (let i = 0; i < count; i++) {
+    await host.client.createAgent(host.cwd, undefined, `bench agent ${i}`);
+  }
+}
+
+/** ms from navigation start until `selector` matches `count` elements. */
+async function timeToRows(page: import("@playwright/test").Page, url: string, count: number) {
+  await page.goto(url);
+  await page.waitForFunction(
+    (n) => document.querySelector("section.agents")?.getAttribute("data-hydrated") === "true" &&
+      document.querySelectorAll("li.agent-row").length >= n,
+    count,
+    { polling: "raf", timeout: 120_000 },
+  );
+  return page.evaluate(() => performance.now());
+}
+
+test("time to interactive, 3 daemons × 200 agents", async ({ page }) => {
+  const hosts = await startHosts(3);
+  try {
+    for (const h of hosts) await seedAgents(h, 200);
+    await seedRegistry(page, hosts);
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await timeToRows(page, webUrl("/"), 600));
+    results.tti_3x200_ms = runs.map(Math.round);
+  } finally {
+    await stopHosts(hosts);
+  }
+});
+
+test("union of 1,000 agents across 5 daemons", async ({ page }) => {
+  const hosts = await startHosts(5);
+  try {
+    for (const h of hosts) await seedAgents(h, 200);
+    await seedRegistry(page, hosts);
+    await page.goto(webUrl("/"));
+    await expect(page.locator("li.agent-row")).toHaveCount(1000, { timeout: 120_000 });
+    // First render after the data is there: a reload with the cached sessions.
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await timeToRows(page, webUrl("/"), 1000));
+    results.union_1000_ms = runs.map(Math.round);
+  } finally {
+    await stopHosts(hosts);
+  }
+});
+
+test("10,000-row timeline, and chunk latency at 200 chunks/s", async ({ page }) => {
+  const [host] = await startHosts(1);
+  try {
+    const big = await host.client.createAgent(host.cwd, "CHUNKS=10000", "ten thousand rows");
+    await host.client.waitForFinish(big);
+    await seedRegistry(page, [host]);
+    await page.goto(webUrl("/"));
+    await expect(page.locator("li.agent-row")).toHaveCount(1);
+    const opens: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto(webUrl("/"));
+      await expect(page.locator("li.agent-row")).toHaveCount(1);
+      const t0 = await page.evaluate(() => performance.now());
+      await page.locator("li.agent-row a").click();
+      await page.waitForFunction(() => (document.querySelector(".timeline .item-assistant")?.textContent ?? "").includes("c10000"), null, {
+        polling: "raf",
+        timeout: 60_000,
+      });
+      opens.push((await page.evaluate(() => performance.now())) - t0);
+    }
+    results.timeline_10000_open_ms = opens.map(Math.round);
+
+    // Latency: when each chunk "cN " shows in the DOM vs the daemon's row time.
+    const agent = await host.client.createAgent(host.cwd, undefined, "latency");
+    await page.goto(webUrl(`/agent/${host.profileId}/${agent}`));
+    await expect(page.locator("section.agent-page")).toHaveAttribute("data-host-status", "online");
+    await page.evaluate(() => {
+      const w = window as any;
+      w.__seen = {};
+      const scan = () => {
+        const text = document.querySelector(".timeline .item-assistant:last-of-type")?.textContent ?? "";
+        const now = Date.now();
+        for (const m of text.matchAll(/c(\d+)/g)) if (!(m[1] in w.__seen)) w.__seen[m[1]] = now;
+      };
+      new MutationObserver(scan).observe(document.querySelector(".timeline")!, { subtree: true, childList: true, characterData: true });
+    });
+    await host.client.request({ type: "send_agent_message_request", agentId: agent, text: "CHUNKS=400@200", messageId: `bench-${Date.now()}` });
+    await host.client.waitForFinish(agent);
+    await page.waitForFunction(() => "400" in (window as any).__seen, null, { timeout: 60_000 });
+    const seen: Record<string, number> = await page.evaluate(() => (window as any).__seen);
+    const [, rows] = await host.client.timeline(agent);
+    const latencies: number[] = [];
+    for (const row of rows) {
+      const m = row.item?.type === "assistant_message" ? /c(\d+)/.exec(row.item.text) : null;
+      if (m && seen[m[1]] !== undefined) latencies.push(seen[m[1]] - Date.parse(row.timestamp));
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+    results.chunk_latency_ms = { count: latencies.length, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] };
+  } finally {
+    await stopHosts([host]);
+  }
+});
+
+test.afterAll(() => {
+  const out = process.env.PASEO_BENCH_OUT ?? "bench-browser.json";
+  writeFileSync(out, JSON.stringify(results, null, 2));
+  console.log(JSON.stringify(results, null, 2));
+});
