@@ -335,3 +335,48 @@ pub async fn rename_agent(
         _ => Ok(()),
     }
 }
+
+/// Brings an archived agent back (`refresh_agent_request`: the daemon
+/// reopens its provider session and clears `archivedAt`, as Paseo does).
+#[server(endpoint = "agents/unarchive")]
+pub async fn unarchive_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+    use protocol::{RefreshAgentRequest, SessionRequest};
+
+    use super::ssr::{call, request_id};
+    let request = RefreshAgentRequest {
+        agent_id,
+        request_id: request_id("unarchive"),
+    };
+    call(&tab, &profile_id, SessionRequest::RefreshAgentRequest(request)).await?;
+    Ok(())
+}
+
+/// Adopts a provider's own session (e.g. one started in a terminal) as an
+/// agent of the host; the host replays its history.
+#[server(endpoint = "agents/import")]
+pub async fn import_agent(
+    tab: String,
+    profile_id: String,
+    provider: String,
+    session_id: String,
+    cwd: Option<String>,
+) -> Result<CreatedAgent, AppError> {
+    use protocol::{ImportAgentRequest, SessionMessage, SessionRequest, StatusPayload};
+
+    use super::ssr::{call, request_id, unexpected};
+    let session_id = session_id.trim().to_owned();
+    if session_id.is_empty() {
+        return Err(AppError::BadRequest("give the provider's session id".into()));
+    }
+    let request = ImportAgentRequest {
+        request_id: request_id("import"),
+        provider,
+        session_id,
+        cwd: non_empty(cwd),
+        labels: None,
+    };
+    match call(&tab, &profile_id, SessionRequest::ImportAgentRequest(request)).await? {
+        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent { profile_id, agent_id }),
+        other => Err(unexpected("import_agent_request", &other)),
+    }
+}

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use protocol::ProviderStatus;
 
-use crate::api::agents::{CreateAgentForm, create_agent};
+use crate::api::agents::{CreateAgentForm, create_agent, import_agent};
 use crate::directory::use_directory;
 use crate::live::{ConnectionStatus, use_live};
 
@@ -55,6 +55,9 @@ fn CreateAgentDialog(
     let mode = RwSignal::new(String::new());
     let cwd = RwSignal::new(String::new());
     let prompt = RwSignal::new(String::new());
+    // Import mode: adopt the provider's own session by its id.
+    let importing = RwSignal::new(false);
+    let session_id = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
@@ -119,8 +122,16 @@ fn CreateAgentDialog(
         error.set(None);
         let navigate = navigate.clone();
         let close = close.clone();
+        let import = importing.get_untracked().then(|| session_id.get_untracked());
         leptos::task::spawn_local(async move {
-            match create_agent(token, profile_id, form).await {
+            let result = match import {
+                Some(session_id) => {
+                    let cwd = Some(form.cwd.clone()).filter(|c| !c.trim().is_empty());
+                    import_agent(token, profile_id, form.provider, session_id, cwd).await
+                }
+                None => create_agent(token, profile_id, form).await,
+            };
+            match result {
                 Ok(created) => {
                     close();
                     navigate(
@@ -187,9 +198,21 @@ fn CreateAgentDialog(
                         </select>
                     </label>
                 </Show>
+                <label class="toggle">
+                    <input type="checkbox" name="import" prop:checked=move || importing.get()
+                        on:change=move |ev| importing.set(event_target_checked(&ev)) />
+                    "Import an existing session of this provider"
+                </label>
+                <Show when=move || importing.get()>
+                    <label>
+                        "Provider session id"
+                        <input name="session" required placeholder="the id the provider gave the session"
+                            prop:value=move || session_id.get() on:input=move |ev| session_id.set(event_target_value(&ev)) />
+                    </label>
+                </Show>
                 <label>
                     "Folder on that host"
-                    <input name="cwd" list="recent-cwds" required placeholder="/home/you/project"
+                    <input name="cwd" list="recent-cwds" required=move || !importing.get() placeholder="/home/you/project"
                         prop:value=move || cwd.get() on:input=move |ev| cwd.set(event_target_value(&ev)) />
                     <datalist id="recent-cwds">
                         {move || recent_cwds().into_iter().map(|c| view! { <option value=c></option> }).collect_view()}
@@ -204,7 +227,11 @@ fn CreateAgentDialog(
                 <div class="dialog-actions">
                     <button type="button" on:click={let close = on_close.clone(); move |_| close()}>"Cancel"</button>
                     <button type="submit" class="primary" disabled=move || busy.get() || blocked().is_some()>
-                        {move || if busy.get() { "Creating…" } else { "Create agent" }}
+                        {move || match (busy.get(), importing.get()) {
+                            (true, _) => "Working…",
+                            (false, true) => "Import session",
+                            (false, false) => "Create agent",
+                        }}
                     </button>
                 </div>
             </form>

@@ -7,7 +7,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::agents::{archive_agent, clear_attention, delete_agent, rename_agent};
+use crate::api::agents::{
+    archive_agent, clear_attention, delete_agent, rename_agent, unarchive_agent,
+};
 use crate::api::timeline::server_tail;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
@@ -187,6 +189,18 @@ fn AgentView(key: AgentKey) -> impl IntoView {
         });
     };
     let k = key.clone();
+    let unarchive = move |_| {
+        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let k = k.clone();
+        leptos::task::spawn_local(async move {
+            error.set(unarchive_agent(token, k.profile_id, k.agent_id).await.err().map(|e| e.to_string()));
+        });
+    };
+    let archived = {
+        let agent = agent.clone();
+        Signal::derive(move || agent().is_some_and(|a| a.archived_at.is_some()))
+    };
+    let k = key.clone();
     let delete = move |_| {
         if !window()
             .confirm_with_message("Delete this agent and its history on its host?")
@@ -246,7 +260,12 @@ fn AgentView(key: AgentKey) -> impl IntoView {
                 </div>
                 <div class="agent-actions">
                     <button on:click=rename disabled=move || blocked.get().is_some()>"Rename"</button>
-                    <button on:click=archive disabled=move || blocked.get().is_some()>"Archive"</button>
+                    <Show
+                        when=move || archived.get()
+                        fallback=move || view! { <button on:click=archive.clone() disabled=move || blocked.get().is_some()>"Archive"</button> }
+                    >
+                        <button on:click=unarchive.clone() disabled=move || blocked.get().is_some()>"Unarchive"</button>
+                    </Show>
                     <button class="danger" on:click=delete disabled=move || blocked.get().is_some()>"Delete"</button>
                 </div>
                 {move || meta.get().and_then(|(_, _, e)| e).map(|e| view! { <p class="inline-error">{e}</p> })}
