@@ -92,6 +92,7 @@ test("the union lists every host's agents with their host, needs-input first", a
   const first = page.locator("li.agent-row").first();
   await expect(first).toHaveAttribute("data-profile-id", hosts[2].profileId);
   await expect(first.locator(".needs-input")).toBeVisible();
+  await page.screenshot({ path: "../docs/screenshots/union.png", fullPage: true });
   // Filters: by host, and by text.
   await page.getByLabel("Filter by host").selectOption(hosts[1].profileId);
   await expect(page.locator("li.agent-row")).toHaveCount(1);
@@ -99,7 +100,6 @@ test("the union lists every host's agents with their host, needs-input first", a
   await page.getByLabel("Search agents by title or folder").fill("parser");
   await expect(page.locator("li.agent-row")).toHaveCount(1);
   await expect(page.locator("li.agent-row .agent-title")).toHaveText("Refactor the parser");
-  await page.screenshot({ path: "../docs/screenshots/union.png", fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -368,4 +368,26 @@ test("when the tab's own channel drops every host reads stale, then live again",
   await expect(host).toHaveAttribute("data-status", "online", { timeout: 45_000 });
   await expect(page.locator(".banner-channel")).toHaveCount(0);
   expect(problems.filter((p) => !p.includes("WebSocket"))).toEqual([]);
+});
+
+test("at phone width and in both color schemes nothing scrolls sideways", async ({ page }) => {
+  const problems = watchForProblems(page);
+  await seedRegistry(page, hosts);
+  const agentId = await hosts[0].client.createAgent(hosts[0].cwd, "USE_TODO please EDIT_FILE", "Phone check");
+  for (const colorScheme of ["dark", "light"] as const) {
+    for (const [width, height, name] of [[390, 844, "phone"], [1280, 800, "desktop"]] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize({ width, height });
+      await page.goto(webUrl("/"));
+      await expect(page.locator("li.agent-row").first()).toBeVisible();
+      await page.screenshot({ path: `../docs/screenshots/${name}-${colorScheme}-union.png`, fullPage: true });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.goto(webUrl(`/agent/${hosts[0].profileId}/${agentId}`));
+      await expect(page.locator(".prompt")).toHaveCount(1);
+      await page.screenshot({ path: `../docs/screenshots/${name}-${colorScheme}-agent.png`, fullPage: true });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await expect(page.locator(".composer-input")).toBeVisible();
+    }
+  }
+  expect(problems).toEqual([]);
 });

@@ -339,7 +339,11 @@ pub async fn rename_agent(
 /// Brings an archived agent back (`refresh_agent_request`: the daemon
 /// reopens its provider session and clears `archivedAt`, as Paseo does).
 #[server(endpoint = "agents/unarchive")]
-pub async fn unarchive_agent(tab: String, profile_id: String, agent_id: String) -> Result<(), AppError> {
+pub async fn unarchive_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<(), AppError> {
     use protocol::{RefreshAgentRequest, SessionRequest};
 
     use super::ssr::{call, request_id};
@@ -347,7 +351,12 @@ pub async fn unarchive_agent(tab: String, profile_id: String, agent_id: String) 
         agent_id,
         request_id: request_id("unarchive"),
     };
-    call(&tab, &profile_id, SessionRequest::RefreshAgentRequest(request)).await?;
+    call(
+        &tab,
+        &profile_id,
+        SessionRequest::RefreshAgentRequest(request),
+    )
+    .await?;
     Ok(())
 }
 
@@ -366,7 +375,9 @@ pub async fn import_agent(
     use super::ssr::{call, request_id, unexpected};
     let session_id = session_id.trim().to_owned();
     if session_id.is_empty() {
-        return Err(AppError::BadRequest("give the provider's session id".into()));
+        return Err(AppError::BadRequest(
+            "give the provider's session id".into(),
+        ));
     }
     let request = ImportAgentRequest {
         request_id: request_id("import"),
@@ -375,8 +386,17 @@ pub async fn import_agent(
         cwd: non_empty(cwd),
         labels: None,
     };
-    match call(&tab, &profile_id, SessionRequest::ImportAgentRequest(request)).await? {
-        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent { profile_id, agent_id }),
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::ImportAgentRequest(request),
+    )
+    .await?
+    {
+        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent {
+            profile_id,
+            agent_id,
+        }),
         other => Err(unexpected("import_agent_request", &other)),
     }
 }

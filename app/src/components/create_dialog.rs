@@ -122,7 +122,9 @@ fn CreateAgentDialog(
         error.set(None);
         let navigate = navigate.clone();
         let close = close.clone();
-        let import = importing.get_untracked().then(|| session_id.get_untracked());
+        let import = importing
+            .get_untracked()
+            .then(|| session_id.get_untracked());
         leptos::task::spawn_local(async move {
             let result = match import {
                 Some(session_id) => {

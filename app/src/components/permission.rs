@@ -65,6 +65,7 @@ fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
         .map(tool_summary)
         .unwrap_or_default();
     let detail = request.detail.as_ref().map(tool_detail);
+    let has_detail = detail.is_some();
     let profile_id = key.profile_id.clone();
     let blocked = move || live.can_act(&profile_id).err();
     let actions = buttons(&request)
@@ -99,7 +100,7 @@ fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
     view! {
         <div class="prompt" role="alertdialog" data-request-id=request.id.clone()>
             <div class="prompt-title">{title}</div>
-            {(!summary.is_empty()).then(|| view! { <div class="prompt-summary">{summary}</div> })}
+            {(!summary.is_empty() && !has_detail).then(|| view! { <div class="prompt-summary">{summary}</div> })}
             {request.description.clone().map(|d| view! { <p class="prompt-description">{d}</p> })}
             {detail}
             <div class="prompt-actions">{actions}</div>

@@ -369,7 +369,10 @@ fn safe_link(url: &str, text: &str) -> AnyView {
     }
 }
 
-fn diff_view(diff: &str) -> impl IntoView + use<> {
+fn diff_view(diff: &str) -> AnyView {
+    if diff.trim().is_empty() {
+        return ().into_any();
+    }
     let lines: Vec<(String, &'static str)> = diff
         .lines()
         .map(|l| {
@@ -390,4 +393,5 @@ fn diff_view(diff: &str) -> impl IntoView + use<> {
             {lines.into_iter().map(|(l, class)| view! { <span class=class>{l}"\n"</span> }).collect_view()}
         </pre>
     }
+    .into_any()
 }

@@ -190,10 +190,17 @@ fn AgentView(key: AgentKey) -> impl IntoView {
     };
     let k = key.clone();
     let unarchive = move |_| {
-        let Some(token) = directory.tab_token.get_untracked() else { return };
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
         let k = k.clone();
         leptos::task::spawn_local(async move {
-            error.set(unarchive_agent(token, k.profile_id, k.agent_id).await.err().map(|e| e.to_string()));
+            error.set(
+                unarchive_agent(token, k.profile_id, k.agent_id)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+            );
         });
     };
     let archived = {
