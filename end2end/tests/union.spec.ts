@@ -305,6 +305,13 @@ test("a killed daemon stays listed offline, blocks actions with the reason, and 
   await expect(row(page, host).first()).toHaveAttribute("data-host-status", /^(offline|error|connecting)$/);
   await expect(row(page, host)).not.toHaveCount(0);
   await page.screenshot({ path: "../docs/screenshots/host-offline.png", fullPage: true });
+  // After a reload the offline host's agents come from the browser's snapshot.
+  const listed = await row(page, host).count();
+  await page.reload();
+  await expect(page.locator(`li.host[data-profile-id="${host.profileId}"]`)).toHaveAttribute("data-status", /^(offline|error)$/);
+  await expect(row(page, host)).toHaveCount(listed);
+  await expect(row(page, host).first()).toHaveAttribute("data-host-status", /^(offline|error)$/);
+  await page.evaluate(() => ((window as any).__noReload = true));
 
   // Creating there is blocked, saying why.
   await page.getByRole("button", { name: "New agent" }).click();
@@ -389,5 +396,32 @@ test("at phone width and in both color schemes nothing scrolls sideways", async 
       await expect(page.locator(".composer-input")).toBeVisible();
     }
   }
+  expect(problems).toEqual([]);
+});
+
+test("two tabs on one agent: the queue is shared and sent once", async ({ context }) => {
+  const a = await context.newPage();
+  const b = await context.newPage();
+  const problems = [...watchForProblems(a), ...watchForProblems(b)];
+  const agentId = await hosts[1].client.createAgent(hosts[1].cwd, undefined, "Two tabs");
+  for (const page of [a, b]) {
+    await seedRegistry(page, hosts);
+    await page.goto(webUrl(`/agent/${hosts[1].profileId}/${agentId}`));
+    await expect(page.locator("section.agent-page")).toHaveAttribute("data-host-status", "online");
+  }
+  await a.locator(".composer-input").fill("keep busy PLEASE_BE_SLOW");
+  await a.locator(".composer-input").press("Enter");
+  await expect(b.locator("section.agent-page")).toHaveAttribute("data-status", "running");
+  await a.locator(".composer-input").fill("only once");
+  await a.locator(".composer-input").press("Enter");
+  // The other tab sees the queued message too.
+  await expect(b.locator("ol.queue li.queued")).toHaveCount(1);
+  await b.getByRole("button", { name: "Stop the running turn" }).click();
+  await expect(a.locator("ol.queue li.queued")).toHaveCount(0, { timeout: 60_000 });
+  await expect(b.locator("ol.queue li.queued")).toHaveCount(0, { timeout: 60_000 });
+  await hosts[1].client.waitForFinish(agentId);
+  const [, rows] = await hosts[1].client.timeline(agentId);
+  const users = rows.filter((r) => r.item.type === "user_message").map((r) => r.item.text);
+  expect(users).toEqual(["keep busy PLEASE_BE_SLOW", "only once"]);
   expect(problems).toEqual([]);
 });

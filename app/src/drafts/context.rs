@@ -54,6 +54,16 @@ impl Drafts {
         let _ = profile_id;
     }
 
+    /// Takes another tab's write of a profile's book (the `storage` event),
+    /// so two tabs show and send one queue.
+    pub fn replace(&self, profile_id: &str, book: DraftBook) {
+        self.books.update(|b| {
+            if b.get(profile_id) != Some(&book) {
+                b.insert(profile_id.to_owned(), book);
+            }
+        });
+    }
+
     fn change(&self, profile_id: &str, f: impl FnOnce(&mut DraftBook)) {
         self.books.update(|books| {
             let book = books.entry(profile_id.to_owned()).or_default();

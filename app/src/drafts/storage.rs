@@ -38,3 +38,30 @@ pub fn new_message_id() -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("msg_{hex}")
 }
+
+/// Follows other tabs' writes of the drafts (`storage` events fire only in
+/// the tabs that did not write).
+pub fn follow_other_tabs(drafts: super::Drafts) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let on_storage =
+        Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+            let Some(key) = event.key() else { return };
+            let Some(profile_id) = key.strip_prefix(KEY_PREFIX) else {
+                return;
+            };
+            if profile_id.contains(":corrupt:") {
+                return;
+            }
+            let loaded = decode(event.new_value().as_deref());
+            if loaded.corrupt.is_none() {
+                drafts.replace(profile_id, loaded.book);
+            }
+        });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+    }
+    on_storage.forget();
+}

@@ -129,6 +129,7 @@ pub fn start_after_hydration(
             for profile in state.profiles.get_untracked() {
                 drafts.load(&profile.id);
             }
+            crate::drafts::storage::follow_other_tabs(drafts);
             crate::drafts::sender::start(drafts, directory, state, send_errors);
         }
         #[cfg(not(feature = "hydrate"))]
