@@ -18,7 +18,11 @@ use crate::live::{ConnectionStatus, LiveState};
 pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: SendErrors) {
     let in_flight = StoredValue::new(BTreeSet::<AgentKey>::new());
     let last_sent = StoredValue::new(BTreeMap::<AgentKey, String>::new());
+    // Bumped to look again when a send could not take the lock (another
+    // send of this agent, in this tab or another, still held it).
+    let retry = RwSignal::new(0u64);
     Effect::new(move |_| {
+        retry.track();
         let Some(token) = directory.tab_token.get() else {
             return;
         };
@@ -104,6 +108,10 @@ pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: Send
                 in_flight.update_value(|f| {
                     f.remove(&AgentKey::new(&lock_profile, &lock_agent));
                 });
+                set_timeout(
+                    move || retry.update(|n| *n += 1),
+                    std::time::Duration::from_millis(250),
+                );
             });
         }
     });
