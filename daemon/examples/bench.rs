@@ -201,6 +201,7 @@ impl Daemon {
     }
 
     /// Graceful stop (SIGTERM), waiting for the exit.
+    #[allow(unsafe_code, reason = "kill(2) on our own child (see SAFETY)")]
     fn stop(mut self) -> Result<()> {
         let pid = i32::try_from(self.child.id()).context("pid fits i32")?;
         // SAFETY: plain kill(2) on our own child's pid.

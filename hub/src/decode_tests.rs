@@ -25,7 +25,7 @@ fn assert_all_agree(text: &str, case: &str) {
 fn the_fast_path_decodes_every_recorded_frame_as_the_general_decoder_does() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/paseo-v1-head-frames.jsonl"
+        "/../protocol/tests/data/paseo-v1-head-frames.jsonl"
     );
     let text = std::fs::read_to_string(path).unwrap();
     let mut rows = 0;
@@ -288,7 +288,7 @@ fn mutated_recorded_frames_decode_as_the_general_decoder_decodes_them() {
     use rand::{Rng, SeedableRng};
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/paseo-v1-head-frames.jsonl"
+        "/../protocol/tests/data/paseo-v1-head-frames.jsonl"
     );
     let text = std::fs::read_to_string(path).unwrap();
     let frames: Vec<serde_json::Value> = text

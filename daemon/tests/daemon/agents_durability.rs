@@ -4,14 +4,16 @@
 //! line and reports the cut-off turn; a provider session can be imported
 //! (and resumed) by its id.
 
-mod agent_support;
-mod support;
+#![allow(
+    unsafe_code,
+    reason = "kill(2) probes of an agent group this test started"
+)]
 
 use std::io::Write;
 
-use agent_support::*;
+use crate::agent_support::*;
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 async fn snapshot(client: &mut Client, id: &str, request_id: &str) -> Value {
     client

@@ -4,13 +4,11 @@
 //!
 //! Build the agent first: `cargo build -p test-agent` (same target dir).
 
-mod support_acp;
-
 use std::time::Duration;
 
+use crate::support_acp::{Harness, texts};
 use daemon::provider::{Availability, ProviderError, ProviderRegistry, SessionEvent, TurnEnd};
 use protocol::{PermissionResponse, TimelineItem, ToolCallDetail, ToolCallStatus};
-use support_acp::{Harness, texts};
 
 #[tokio::test]
 async fn full_turn_streams_ordered_chunks_then_completes() {
@@ -267,7 +265,7 @@ async fn session_load_after_shutdown_replays_history() {
 
 #[tokio::test]
 async fn registry_finds_the_test_agent_next_to_the_binaries() {
-    support_acp::agent_binary();
+    crate::support_acp::agent_binary();
     let home = tempfile::tempdir().expect("tempdir");
     let registry = ProviderRegistry::discover(home.path());
     let test = registry.get("test").expect("test provider");

@@ -3,15 +3,15 @@
 //! `paseo-daemon` binary starts on that home, while an entry whose pid now
 //! belongs to an unrelated process is left alone.
 
-mod support;
+#![allow(unsafe_code, reason = "kill(2) on processes this test spawned")]
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
+use crate::support::*;
 use daemon::procs::{LEDGER_FILE, ProcessLedger};
-use support::*;
 
 /// Spawns `sh -c script` as the leader of a new process group.
 fn spawn_group(script: &str) -> Child {

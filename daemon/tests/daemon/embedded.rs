@@ -1,14 +1,12 @@
 //! The library API the web server embeds: start in-process, read the bound
 //! address and id, refuse what must be refused, shut down cleanly.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::*;
 use daemon::{DaemonConfig, DaemonError, RunningDaemon};
 use serde_json::json;
-use support::*;
 
 fn config(home: &std::path::Path) -> DaemonConfig {
     DaemonConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), home.to_path_buf())

@@ -1,5 +1,5 @@
 //! Replays what Paseo's own CLI sent to a real daemon
-//! (`tests/data/paseo-v1-cli-frames.jsonl`: `ls`, `ls --json`, `run -d`,
+//! (`protocol/tests/data/paseo-v1-cli-frames.jsonl`: `ls`, `ls --json`, `run -d`,
 //! `run`, `delete`) against our binary, with the `test` provider standing
 //! in for `claude`, and checks that every request gets the same kind of
 //! answer the real daemon gave (type, status, key shape) and that the same
@@ -7,22 +7,19 @@
 //!
 //! Then the requests added later (`agent update`, `agent reload`,
 //! `worktree ls`, `terminal ls`, `chat ls`, `schedule ls`, `loop ls`), from
-//! `tests/data/paseo-v1-cli-frames-written.jsonl`: frames written by hand
+//! `protocol/tests/data/paseo-v1-cli-frames-written.jsonl`: frames written by hand
 //! from Paseo's CLI source and schemas (each group's `note` says where
 //! from), never from our daemon's output. Their answers are compared by
 //! value, with `"*"` for "any value" and `"*text*"` for "contains text".
-
-mod agent_support;
-mod support;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
 
-use agent_support::*;
+use crate::agent_support::*;
+use crate::support::*;
 use protocol::testing::{FixtureDir, FixtureFrame};
 use serde_json::{Value, json};
-use support::*;
 
 /// Snapshot keys that are only present when they have a value (usage,
 /// errors, provider-specific handle details).
@@ -360,7 +357,7 @@ async fn the_official_cli_gets_paseo_shaped_answers_to_the_requests_added_later(
 }
 
 /// Paseo's web app against our daemon, from
-/// `tests/data/paseo-v1-app-frames-written.jsonl`: its start (workspaces,
+/// `protocol/tests/data/paseo-v1-app-frames-written.jsonl`: its start (workspaces,
 /// agents, history), then its workspace screen (editors, checkout,
 /// attention, timeline, terminals, setup status, project config, PR
 /// status, icon), a message sent, and the `workspace_update` pushes that

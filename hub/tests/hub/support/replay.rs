@@ -1,5 +1,5 @@
 //! Replaying what a real Paseo daemon sent (recorded in
-//! `tests/data/paseo-v1-head-frames.jsonl`) from a stub WebSocket server,
+//! `protocol/tests/data/paseo-v1-head-frames.jsonl`) from a stub WebSocket server,
 //! so the hub's own decoding path meets real frames.
 //!
 //! A recorded session is split into the daemon's answers to recorded
@@ -10,7 +10,6 @@
 //! push in its original order.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use protocol::testing::{FixtureDir, FixtureFrame};
@@ -31,15 +30,7 @@ pub struct RecordedSession {
 }
 
 fn frames() -> Vec<FixtureFrame> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(FIXTURE);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).expect("fixture record"))
-        .collect()
+    protocol::testing::fixture_frames(FIXTURE)
 }
 
 /// The `nth` session (counted by `hello`) recorded for `label`.

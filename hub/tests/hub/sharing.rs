@@ -1,12 +1,10 @@
 //! One connection per daemon key, however many watchers; closed a grace
 //! period after the last one leaves; pinned connections stay.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use hub::{ConnectionStatus, Hub, HubConfig};
-use support::*;
 
 #[tokio::test]
 async fn hundred_watchers_share_one_connection() {

@@ -3,14 +3,12 @@
 //! of that batch as one event. Nothing may be lost, repeated or reordered
 //! by that, per timeline and relative to other kinds of events.
 
-mod support;
-
+use crate::support::events::{EventLog, Follower};
+use crate::support::stub;
+use crate::support::*;
 use futures_util::SinkExt;
 use hub::{Hub, HubEvent};
 use serde_json::{Value, json};
-use support::events::{EventLog, Follower};
-use support::stub;
-use support::*;
 use tokio_tungstenite::tungstenite::Message;
 
 const AGENTS: [&str; 3] = ["a0", "a1", "a2"];

@@ -3,14 +3,11 @@
 //! escaping the workspace (`..`, absolute paths, symlinks) refused without
 //! leaking content.
 
-mod support;
-mod workspace;
-
 use std::os::unix::fs::symlink;
 
+use crate::support::*;
+use crate::workspace::*;
 use serde_json::{Value, json};
-use support::*;
-use workspace::*;
 
 const SECRET: &str = "top-secret-outside-the-workspace";
 

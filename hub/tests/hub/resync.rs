@@ -3,15 +3,13 @@
 //! `{epoch, seq}`, merged with the live stream without a gap or a duplicate,
 //! and an epoch change replaces the timeline.
 
-mod support;
-
+use crate::support::agents::*;
+use crate::support::events::{EventLog, Follower};
+use crate::support::proxy::Proxy;
+use crate::support::stub;
+use crate::support::*;
 use hub::{ConnectionStatus, Hub, HubEvent};
 use serde_json::{Value, json};
-use support::agents::*;
-use support::events::{EventLog, Follower};
-use support::proxy::Proxy;
-use support::stub;
-use support::*;
 
 fn is_reset_of(event: &HubEvent, agent: &str, epoch: Option<&str>) -> bool {
     matches!(event, HubEvent::TimelineReset { agent_id, epoch: e, .. }

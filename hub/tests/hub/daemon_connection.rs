@@ -1,11 +1,9 @@
 //! The hub against real in-process daemons: online, offline, back online.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use hub::{BackoffPolicy, ConnectionStatus, Hub, HubConfig, HubEvent};
-use support::*;
 use tokio::time::Instant;
 
 #[tokio::test]

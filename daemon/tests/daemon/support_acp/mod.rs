@@ -3,6 +3,11 @@
 //! to find the agent's process groups (via `/proc`, by the unique home in
 //! their environment) to prove they are gone afterwards.
 
+#![allow(
+    unsafe_code,
+    reason = "getpgid(2)/kill(2) probes of agent processes this test started"
+)]
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,12 +2,10 @@
 //! the password (WebSocket subprotocol, HTTP bearer), Host and Origin
 //! allowlists, binding rules, and `config.json` with its precedence.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 

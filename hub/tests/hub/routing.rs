@@ -3,19 +3,17 @@
 //! typed daemon refusals, caller ids kept apart, and the permission and
 //! provider mirrors a browser reads.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::agents::*;
+use crate::support::events::EventLog;
+use crate::support::process::DaemonProcess;
+use crate::support::*;
 use hub::{ConnectionStatus, Hub, HubConfig, HubError, HubEvent, PermissionChange};
 use protocol::{
     AgentPermissionResponse, AgentSessionConfig, ArchiveAgentRequest, CreateAgentRequest,
     FetchAgentRequest, PermissionResponse, SessionMessage, SessionRequest,
 };
-use support::agents::*;
-use support::events::EventLog;
-use support::process::DaemonProcess;
-use support::*;
 
 /// A request timeout no test could wait out: a test that finishes proves
 /// the failure did not come from it.

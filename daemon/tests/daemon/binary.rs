@@ -2,10 +2,8 @@
 //! its own daemon (temp home, ephemeral port read from the log) and drives
 //! it over real sockets through every rule of the walking skeleton.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -2,14 +2,12 @@
 //! password or stops answering pings — against stub servers that misbehave
 //! on purpose — plus what the hub sends on the wire.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::stub::{self, agent_json};
+use crate::support::*;
 use hub::{ConnectionStatus, HeartbeatPolicy, Hub, HubConfig, HubError, HubEvent};
 use serde_json::json;
-use support::stub::{self, agent_json};
-use support::*;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;

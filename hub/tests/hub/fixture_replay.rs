@@ -2,21 +2,19 @@
 //! replayed by a stub server through the hub's own decoding path: the
 //! mirror must say exactly what the frames say.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::support::agents::Rows;
+use crate::support::events::{EventLog, Follower};
+use crate::support::replay::{as_recorded, recorded_session, replay};
+use crate::support::*;
 use hub::{Hub, HubConfig, HubEvent};
 use protocol::{
     AgentSnapshot, AgentUpdate, CollapseKind, FetchAgentTimelineRequest, ProviderSnapshotEntry,
     SessionMessage, SessionRequest, TimelineDirection, TimelineItem,
 };
 use serde_json::{Value, json};
-use support::agents::Rows;
-use support::events::{EventLog, Follower};
-use support::replay::{as_recorded, recorded_session, replay};
-use support::*;
 use tokio::sync::broadcast::error::RecvError;
 
 const MOCK_AGENT: &str = "ef2ed1b8-8900-48fd-bab5-ee516f1cb04f";
@@ -92,7 +90,7 @@ async fn a_recorded_streamed_turn_fills_the_followed_timeline() {
     assert_eq!(follower.rows(), expected);
     let mirror = hub.timeline(&key, MOCK_AGENT).expect("followed");
     assert_eq!(mirror.epoch, epoch);
-    assert_eq!(support::agents::mirror_rows(&mirror), expected);
+    assert_eq!(crate::support::agents::mirror_rows(&mirror), expected);
     assert!(mirror.synced);
 
     // A caller's own timeline fetch gets the recorded (projected) answer.
@@ -264,5 +262,5 @@ async fn a_subscriber_that_falls_behind_rereads_the_mirror() {
     );
     let timeline = hub.timeline(&key, MOCK_AGENT).expect("followed");
     assert_eq!(timeline.epoch, epoch);
-    assert_eq!(support::agents::mirror_rows(&timeline), expected);
+    assert_eq!(crate::support::agents::mirror_rows(&timeline), expected);
 }

@@ -3,15 +3,12 @@
 //! key sets of our file explorer / checkout frames against the ones a real
 //! Paseo daemon sent for the same repository (the recorded fixture).
 
-mod support;
-mod workspace;
-
 use std::time::Duration;
 
+use crate::support::*;
+use crate::workspace::*;
 use protocol::testing::{FixtureDir, fixture_frames, json_keys_superset};
 use serde_json::{Value, json};
-use support::*;
-use workspace::*;
 
 async fn status(ws: &mut Ws, cwd: &str, id: &str) -> Value {
     let message = json!({"type":"checkout_status_request","cwd":cwd,"requestId":id});

@@ -4,12 +4,9 @@
 //! by a client that connected later, listing/paging/subscriptions and a
 //! reconnect that keeps its subscription.
 
-mod agent_support;
-mod support;
-
-use agent_support::*;
+use crate::agent_support::*;
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 fn seqs(rows: &[Value]) -> Vec<u64> {
     rows.iter().filter_map(|r| r["seqStart"].as_u64()).collect()

@@ -1,13 +1,11 @@
 //! The providers messages over a real daemon socket: availability list,
 //! snapshot answer + update push, refresh, models and modes (schema §6).
 
-mod support;
-
 use std::net::SocketAddr;
 
+use crate::support::*;
 use daemon::{DaemonConfig, RunningDaemon};
 use serde_json::{Value, json};
-use support::*;
 
 async fn request(ws: &mut Ws, message: Value) -> Value {
     send_session(ws, message).await;

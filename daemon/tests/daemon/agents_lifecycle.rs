@@ -5,14 +5,11 @@
 //! `messageId`s are still recognised); renaming and labelling
 //! (`update_agent_request`) and reloading a session (`refresh_agent_request`).
 
-mod agent_support;
-mod support;
-
 use std::io::Write;
 
-use agent_support::*;
+use crate::agent_support::*;
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 /// Subscribes to every agent (`agent_update` pushes) and returns the page.
 async fn subscribe(client: &mut Client, request_id: &str) -> Value {

@@ -5,15 +5,13 @@
 //! attempt after it listens again, and its followed timeline then equals
 //! the daemon's own log with no row shown twice or skipped.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::agents::*;
+use crate::support::events::{EventLog, Follower};
+use crate::support::*;
 use hub::{ConnectionStatus, DaemonKey, Hub, HubConfig, HubError, HubEvent};
 use protocol::{AgentStatus, FetchAgentRequest, SessionMessage, SessionRequest};
-use support::agents::*;
-use support::events::{EventLog, Follower};
-use support::*;
 
 fn fetch_agent(agent_id: &str) -> SessionRequest {
     SessionRequest::FetchAgentRequest(FetchAgentRequest {
