@@ -15,7 +15,8 @@ use protocol::{AgentSnapshot, AgentStatus, TimelineItem, WaitForFinishStatus};
 
 use super::agent::Agent;
 use super::lifecycle::clean_title;
-use super::turn::{Start, seed_title};
+use super::session::Start;
+use super::turn::seed_title;
 use super::{AgentManager, emit};
 use crate::ids::uuid_v4;
 use crate::time_util::iso_now;

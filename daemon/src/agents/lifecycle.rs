@@ -16,7 +16,8 @@ use protocol::{
 
 use super::AgentManager;
 use super::agent::Agent;
-use super::turn::{Start, seed_title};
+use super::session::Start;
+use super::turn::seed_title;
 use crate::ids::uuid_v4;
 use crate::provider::Availability;
 use crate::store::{AgentRecord, RECORD_VERSION};

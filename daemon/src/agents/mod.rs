@@ -32,9 +32,12 @@ pub(crate) mod listing;
 mod permissions;
 mod project;
 pub(crate) mod requests;
+mod session;
 mod snapshot;
 #[cfg(test)]
 mod testing;
+#[cfg(test)]
+mod tests;
 mod timeline_view;
 mod turn;
 pub(crate) mod workspaces;
