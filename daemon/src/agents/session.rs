@@ -9,8 +9,8 @@ use protocol::{AgentStatus, PersistenceHandle, StreamEvent, TimelineItem};
 use tokio::sync::mpsc;
 
 use super::AgentManager;
-use super::agent::{Agent, Live};
-use super::turn::{TurnOutcome, human};
+use super::agent::{Agent, Live, TurnOutcome};
+use super::turn::human;
 use crate::provider::{Availability, OpenSession, SessionEvent};
 
 /// What to do with rows a provider replays while loading a session.

@@ -12,20 +12,9 @@ use std::time::{Duration, Instant};
 
 use protocol::{AgentStatus, AttentionReason, StreamEvent, TimelineItem};
 
-use super::agent::{Agent, Turn};
+use super::agent::{Agent, Turn, TurnOutcome};
 use super::{AgentManager, emit};
 use crate::provider::{ProviderError, TurnEnd};
-
-/// How a turn ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum TurnOutcome {
-    /// The provider finished or honoured a cancel.
-    Ended(TurnEnd),
-    /// The provider reported an error.
-    Failed(String),
-    /// Nothing came back within the prompt timeout.
-    TimedOut,
-}
 
 /// "5 min", "30 s": for messages.
 pub(super) fn human(duration: Duration) -> String {

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use super::command::git;
 use super::diff::{self, DiffSnapshot};
 use super::porcelain;
-use crate::outbox::Outbox;
+use crate::rpc::outbox::Outbox;
 
 /// How often a subscription checks the work tree unless configured.
 pub(crate) const DEFAULT_DIFF_POLL_INTERVAL: Duration = Duration::from_secs(1);

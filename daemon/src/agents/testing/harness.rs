@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 
 use super::scripted::{Scripted, Stats};
 use crate::agents::{AgentManager, AgentSettings, ProviderSource};
-use crate::clients::{Attachment, Clients};
 use crate::provider::Provider;
+use crate::rpc::clients::{Attachment, Clients};
 
 /// Providers `scripted` (available), `offline` (not) and `amnesiac`
 /// (available, cannot resume).

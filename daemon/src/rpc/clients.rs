@@ -26,7 +26,7 @@ use protocol::{
 use tokio::sync::mpsc;
 
 use crate::agents::listing::AgentFilter;
-use crate::outbox::Outbox;
+use crate::rpc::outbox::Outbox;
 
 /// Messages a socket may have queued before it is considered stuck.
 pub(crate) const MAX_QUEUED: usize = 50_000;
@@ -466,6 +466,29 @@ fn deliver(client: &mut Client, message: SessionMessage) {
     }
     for link in client.sockets.values() {
         link.send(message.clone());
+    }
+}
+
+impl crate::agents::Pushes for Clients {
+    fn broadcast(&self, message: &SessionMessage) {
+        Clients::broadcast(self, message);
+    }
+
+    fn agent_changed(
+        &self,
+        agent_id: &str,
+        matches: &mut dyn FnMut(&AgentFilter) -> bool,
+        upsert: &dyn Fn() -> AgentUpdate,
+    ) {
+        Clients::agent_changed(self, agent_id, matches, upsert);
+    }
+
+    fn agent_removed(&self, agent_id: &str) {
+        Clients::agent_removed(self, agent_id);
+    }
+
+    fn workspace_changed(&self, id: &str, workspace: Option<WorkspaceDescriptor>) {
+        Clients::workspace_changed(self, id, workspace);
     }
 }
 

@@ -23,10 +23,10 @@ use protocol::{
     rpc_code,
 };
 
-use super::listing::{self, AgentFilter, PageError};
-use super::{AgentManager, project, timeline_view};
-use crate::clients::{Attachment, Link};
+use crate::agents::listing::{self, AgentFilter, PageError};
+use crate::agents::{AgentManager, project, timeline_view};
 use crate::ids::uuid_v4;
+use crate::rpc::clients::{Attachment, Link};
 use crate::time_util::iso_now;
 
 /// Whether [`dispatch`] serves this request.
@@ -399,7 +399,7 @@ fn fetch_history(manager: &Arc<AgentManager>, link: &Link, req: FetchAgentHistor
 }
 
 /// `fetch_workspaces_request`: the workspaces derived from the agents
-/// (see [`super::workspaces`]), optionally subscribing to
+/// (see [`crate::agents::workspaces`]), optionally subscribing to
 /// `workspace_update`, which is installed before the page is read (as for
 /// agents) so no change in between is lost.
 fn fetch_workspaces(manager: &AgentManager, client: &Attachment, req: FetchWorkspacesRequest) {
@@ -417,7 +417,7 @@ fn fetch_workspaces(manager: &AgentManager, client: &Attachment, req: FetchWorks
             .clients()
             .begin_workspace_subscription(client.client_id(), id, req.filter.clone());
     }
-    match super::workspaces::page(&req, manager.workspaces()) {
+    match crate::agents::workspaces::page(&req, manager.workspaces()) {
         Ok((entries, page_info)) => {
             let response = SessionMessage::FetchWorkspacesResponse(FetchWorkspacesResponse {
                 request_id: req.request_id,
@@ -501,7 +501,7 @@ fn list_page(
                 }
             };
             AgentEntry {
-                agent: super::snapshot::build(
+                agent: crate::agents::snapshot::build(
                     &core.record,
                     core.live.as_ref(),
                     infos[at].1.as_ref(),
@@ -589,7 +589,11 @@ async fn create(manager: &Arc<AgentManager>, link: &Link, req: CreateAgentReques
     }
 }
 
-fn resumed(manager: &AgentManager, agent: &super::Agent, request_id: String) -> SessionMessage {
+fn resumed(
+    manager: &AgentManager,
+    agent: &crate::agents::Agent,
+    request_id: String,
+) -> SessionMessage {
     let core = agent.lock();
     SessionMessage::Status(StatusPayload::AgentResumed {
         agent_id: agent.id.clone(),

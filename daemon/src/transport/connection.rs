@@ -18,11 +18,11 @@ use protocol::{Hello, PROTOCOL_VERSION, ServerFrame, close};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use crate::inbound::{Inbound, RequestMeta, classify};
-use crate::outbox::{Disconnected, Outbox};
-use crate::server::DaemonState;
-use crate::session::{self, Handled, Session};
+use crate::rpc::outbox::{Disconnected, Outbox};
+use crate::rpc::{self, Handled, Session};
+use crate::state::DaemonState;
 use crate::time_util::epoch_ms;
+use crate::transport::inbound::{Inbound, RequestMeta, classify};
 
 /// How long a close handshake (our close frame out, the client's back) may take.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -236,17 +236,17 @@ async fn after_hello(
         },
         Inbound::Unknown { meta, .. } => unknown(meta),
         Inbound::Invalid { meta, message, .. } => match meta.request_id {
-            Some(id) => session::invalid_message(id, meta.request_type),
-            None => session::status_error(message),
+            Some(id) => rpc::invalid_message(id, meta.request_type),
+            None => rpc::status_error(message),
         },
-        Inbound::NotJson { message } => session::status_error(message),
+        Inbound::NotJson { message } => rpc::status_error(message),
     };
     Ok(outbox.session(reply).await?)
 }
 
 fn unknown(meta: RequestMeta) -> protocol::SessionMessage {
     match meta.request_id {
-        Some(id) => session::unknown_schema(id, meta.request_type),
-        None => session::status_error("Invalid message: Unknown request schema".to_owned()),
+        Some(id) => rpc::unknown_schema(id, meta.request_type),
+        None => rpc::status_error("Invalid message: Unknown request schema".to_owned()),
     }
 }

@@ -1,14 +1,30 @@
-//! A client session: the state one hello creates, and the dispatch of its
-//! requests to handlers.
+//! The request layer: a client session (the state one hello creates) and
+//! the dispatch of its requests to one handler file per area, over domain
+//! modules that know no transport.
 //!
-//! Each request type gets one `async fn` handler returning
-//! `Result<(), RpcFailure>`; a failure becomes an `rpc_error` correlated by
-//! the request's `requestId`. New features (agents, timelines, providers,
-//! files, git) add a match arm in [`Session::handle`] and a handler, usually
-//! delegating to a daemon-wide service kept in `DaemonState`. Agent requests
-//! and agent pushes (`agent_update`, `agent_stream`, …) go through the
-//! socket's ordered queue in `crate::clients`, which survives reconnects of
-//! the same `clientId`; see `crate::agents::requests`.
+//! - [`agents`]: every agent and workspace request; [`providers`]: the
+//!   provider lists and snapshot; [`files`]: the file explorer;
+//!   [`checkout`]: git status, diff subscriptions, worktrees; [`project`]:
+//!   the project config; [`unsupported`]: Paseo features this daemon lacks,
+//!   answered in Paseo's shapes.
+//! - [`clients`]: client sessions by `clientId` (subscriptions, ordered
+//!   per-socket queues) that survive reconnects; the agent manager pushes
+//!   through them. [`outbox`]: the sending half of one socket.
+//!
+//! Adding a request type is one match arm in [`Session::handle`] and a
+//! handler in its area's file, returning `Result<(), RpcFailure>`; a failure
+//! becomes an `rpc_error` correlated by the request's `requestId`. Agent
+//! requests and agent pushes (`agent_update`, `agent_stream`, …) go through
+//! the socket's ordered queue in [`clients`].
+
+pub(crate) mod agents;
+mod checkout;
+pub(crate) mod clients;
+mod files;
+pub(crate) mod outbox;
+mod project;
+mod providers;
+mod unsupported;
 
 use std::sync::Arc;
 
@@ -17,11 +33,9 @@ use protocol::{
     SessionPong, SessionRequest, StatusPayload, rpc_code,
 };
 
-use crate::outbox::{Disconnected, Outbox};
-use crate::provider::requests as providers;
-use crate::server::DaemonState;
+use crate::state::DaemonState;
 use crate::time_util::epoch_ms;
-use crate::unsupported;
+use outbox::{Disconnected, Outbox};
 
 /// What [`Session::handle`] did with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +62,9 @@ pub(crate) struct Session {
     client_type: ClientType,
     /// This socket's place in the client's session (subscriptions and
     /// capabilities survive reconnects there); detaches on drop.
-    attachment: crate::clients::Attachment,
+    attachment: clients::Attachment,
     /// Live checkout diff subscriptions; dropping the session stops them.
-    diff_subscriptions: crate::git::DiffSubscriptions,
+    diff_subscriptions: checkout::DiffSubscriptions,
     state: Arc<DaemonState>,
     outbox: Outbox,
 }
@@ -68,7 +82,7 @@ impl Session {
             client_id,
             client_type: hello.client_type,
             attachment,
-            diff_subscriptions: crate::git::DiffSubscriptions::new(state.diff_poll_interval),
+            diff_subscriptions: checkout::DiffSubscriptions::new(state.diff_poll_interval),
             state,
             outbox,
         }
@@ -101,20 +115,16 @@ impl Session {
             SessionRequest::Ping(ping) => {
                 (ping.request_id.clone(), self.ping(ping, received_at).await)
             }
-            request if crate::agents::requests::handles(&request) => {
-                crate::agents::requests::dispatch(&self.state.agents, &self.attachment, request);
+            request if agents::handles(&request) => {
+                agents::dispatch(&self.state.agents, &self.attachment, request);
                 return Ok(Handled::Done);
             }
             SessionRequest::FileExplorerRequest(req) => {
-                let response = crate::files::explore(req).await;
-                let id = response.request_id.clone();
-                let message = SessionMessage::FileExplorerResponse(response);
+                let (id, message) = files::explore(req).await;
                 (id, self.reply(message).await)
             }
             SessionRequest::CheckoutStatusRequest(req) => {
-                let response = crate::git::checkout_status(req).await;
-                let id = response.request_id.clone();
-                let message = SessionMessage::CheckoutStatusResponse(response);
+                let (id, message) = checkout::status(req).await;
                 (id, self.reply(message).await)
             }
             SessionRequest::SubscribeCheckoutDiffRequest(req) => {
@@ -146,9 +156,7 @@ impl Session {
                 providers::list_modes(self.state.providers(), &self.outbox, req).await,
             ),
             SessionRequest::PaseoWorktreeListRequest(req) => {
-                let response = crate::git::worktree_list(req).await;
-                let id = response.request_id.clone();
-                let message = SessionMessage::PaseoWorktreeListResponse(response);
+                let (id, message) = checkout::worktree_list(req).await;
                 (id, self.reply(message).await)
             }
             SessionRequest::ListTerminalsRequest(req) => (
@@ -168,9 +176,7 @@ impl Session {
                 self.reply(unsupported::loop_list(req)).await,
             ),
             SessionRequest::ReadProjectConfigRequest(req) => {
-                let response = crate::project_config::read(req).await;
-                let id = response.request_id.clone();
-                let message = SessionMessage::ReadProjectConfigResponse(response);
+                let (id, message) = project::read_config(req).await;
                 (id, self.reply(message).await)
             }
             SessionRequest::WorkspaceSetupStatusRequest(req) => (

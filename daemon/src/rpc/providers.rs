@@ -15,19 +15,10 @@ use protocol::{
     RefreshProvidersSnapshotRequest, RefreshProvidersSnapshotResponse, SessionMessage,
 };
 
-use super::{Availability, Provider, ProviderInfo, ProviderRegistry};
-use crate::outbox::Outbox;
-use crate::server::DaemonState;
-use crate::session::RpcFailure;
+use crate::provider::{Availability, Provider, ProviderInfo, ProviderRegistry};
+use crate::rpc::RpcFailure;
+use crate::rpc::outbox::Outbox;
 use crate::time_util::iso_now;
-
-impl DaemonState {
-    /// The daemon's providers (for the agent manager: `get(id)` then
-    /// `open`).
-    pub(crate) fn providers(&self) -> &ProviderRegistry {
-        &self.providers
-    }
-}
 
 /// `list_available_providers_request`.
 pub(crate) async fn list_available(

@@ -24,7 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{self, Password};
+use crate::transport::auth::{self, Password};
 
 /// Routes that need no password: the health probe and the WebSocket
 /// (which checks the password itself, see `auth::ws_verdict`).
