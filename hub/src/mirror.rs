@@ -5,7 +5,9 @@
 //! is in flight are buffered and applied on top of the fetched list, so none
 //! is lost; a buffered upsert older than the fetched copy of that agent
 //! (by `updatedAt`) is skipped so it cannot roll the agent back. The list is
-//! kept while the daemon is offline: stale data beats no data.
+//! kept while the daemon is offline: stale data beats no data. Archived
+//! agents are part of the list (it is fetched with `includeArchived`),
+//! carrying their `archivedAt`.
 
 use std::collections::BTreeMap;
 use std::mem;
@@ -151,13 +153,10 @@ impl AgentMirror {
     }
 
     /// An authoritative copy of one agent (`fetch_agent`). Skipped when it
-    /// is older than the copy held, or archived and not listed (the list
-    /// excludes archived agents, as Paseo's default listing does).
+    /// is older than the copy held. Archived agents are kept like any
+    /// other (the list is fetched with `includeArchived`).
     pub(crate) fn on_snapshot(&mut self, agent: AgentSnapshot) -> Option<AgentsDelta> {
         let held = self.agents.get(&agent.id);
-        if held.is_none() && agent.archived_at.is_some() {
-            return None;
-        }
         if held.is_some_and(|held| held.updated_at > agent.updated_at) {
             return None;
         }
@@ -359,7 +358,10 @@ mod tests {
         assert!(m.on_snapshot(newer).is_some());
         let mut archived = agent("z", T1);
         archived.archived_at = Some(T1.into());
-        assert_eq!(m.on_snapshot(archived), None, "archived and not listed");
+        let delta = m
+            .on_snapshot(archived)
+            .expect("archived agents are mirrored");
+        assert_eq!(delta.upserts[0].archived_at.as_deref(), Some(T1));
     }
 
     #[test]

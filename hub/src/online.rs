@@ -289,6 +289,9 @@ pub(crate) fn fetch_agents(request_id: String, cursor: Option<String>) -> Sessio
             limit: Some(AGENTS_PAGE_LIMIT),
             cursor,
         }),
+        // Archived agents too (with their `archivedAt`): the browser can
+        // show them on request; archiving then arrives as an upsert.
+        filter: Some(serde_json::json!({"includeArchived": true})),
         // Only the first page subscribes: a new subscription would replace it.
         subscribe: first_page.then(AgentsSubscription::default),
         ..FetchAgentsRequest::default()

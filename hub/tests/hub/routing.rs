@@ -262,3 +262,61 @@ async fn permissions_and_providers_are_mirrored() {
     drop(guard);
     daemon.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archived_agents_stay_in_the_mirror_with_their_archived_at() {
+    init_tracing();
+    require_binaries();
+    let (home, cwd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let daemon = start_daemon(loopback_any(), home.path()).await;
+    let hub = Hub::new(test_config());
+    let guard = hub
+        .watch(target(ws_url(daemon.local_addr())))
+        .expect("watch");
+    let key = guard.key().clone();
+    wait_for_connection(&hub, &key, "online", |s| {
+        s.status == ConnectionStatus::Online
+    })
+    .await;
+    let kept = create_agent(&hub, &key, cwd.path()).await;
+    let archived = create_agent(&hub, &key, cwd.path()).await;
+    wait_until("both agents mirrored", || hub.agents(&key).len() == 2).await;
+
+    let archive = SessionRequest::ArchiveAgentRequest(ArchiveAgentRequest {
+        agent_id: archived.clone(),
+        request_id: "a1".into(),
+    });
+    hub.request(&key, archive).await.expect("archived");
+    // The push: the agent stays, now with its `archivedAt`.
+    wait_until("the archive pushed", || {
+        hub.agents(&key)
+            .iter()
+            .any(|a| a.id == archived && a.archived_at.is_some())
+    })
+    .await;
+    let listed = |hub: &Hub| {
+        let mut agents: Vec<_> = hub
+            .agents(&key)
+            .into_iter()
+            .map(|a| (a.id, a.archived_at.is_some()))
+            .collect();
+        agents.sort();
+        agents
+    };
+    let mut expected = vec![(kept.clone(), false), (archived.clone(), true)];
+    expected.sort();
+    assert_eq!(listed(&hub), expected);
+
+    // A fresh hub's first fetch lists it too.
+    let fresh = Hub::new(test_config());
+    let _guard = fresh
+        .watch(target(ws_url(daemon.local_addr())))
+        .expect("watch");
+    wait_until("the fresh hub synced", || {
+        fresh.agents_synced(&key) && fresh.agents(&key).len() == 2
+    })
+    .await;
+    assert_eq!(listed(&fresh), expected);
+    drop(guard);
+    daemon.shutdown().await;
+}
