@@ -450,3 +450,144 @@ async fn subscriptions_get_upserts_and_removes() {
     h.manager.delete(&agent.id).await;
     assert!(!h.home.path().join("agents").join(&agent.id).exists());
 }
+
+fn send_request(agent_id: &str, text: &str, message_id: &str) -> protocol::SessionRequest {
+    serde_json::from_value(serde_json::json!({
+        "type": "send_agent_message_request",
+        "requestId": format!("s-{message_id}"),
+        "agentId": agent_id,
+        "text": text,
+        "messageId": message_id,
+    }))
+    .expect("request")
+}
+
+async fn until_opened(h: &Harness) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while h.stats.opens.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the start never began"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_send_is_acknowledged_before_the_agent_starts() {
+    let mut h = Harness::new(settings());
+    let (agent, _) = h
+        .manager
+        .create(&create_request(&h.cwd(), "scripted", None))
+        .await
+        .expect("create");
+    let gate = h.stats.hold_opens();
+    crate::rpc::agents::dispatch(&h.manager, &h.client, send_request(&agent.id, "hi", "m-1"));
+    let reply = h
+        .until(|m| match m {
+            SessionMessage::SendAgentMessageResponse(reply) => Some(reply.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(reply.accepted, "{reply:?}");
+    until_opened(&h).await;
+    // Acknowledged while the provider's start is held: no turn yet, the
+    // message already durable.
+    assert_eq!(h.stats.prompts.load(Ordering::SeqCst), 0);
+    assert!(timeline_rows(&h, &agent).iter().any(|(_, item)| matches!(
+        item,
+        TimelineItem::UserMessage { message_id: Some(id), .. } if id == "m-1"
+    )));
+    gate.add_permits(1);
+    h.until_event(|e| matches!(e, StreamEvent::TurnCompleted { .. }).then_some(()))
+        .await;
+    assert_eq!(h.stats.prompts.load(Ordering::SeqCst), 1);
+    assert!(agent.lock().record.unstarted_message.is_none());
+}
+
+#[tokio::test]
+async fn a_create_with_a_prompt_is_answered_before_the_agent_starts() {
+    let mut h = Harness::new(settings());
+    let gate = h.stats.hold_opens();
+    let request: protocol::SessionRequest = serde_json::from_value(serde_json::json!({
+        "type": "create_agent_request",
+        "requestId": "c",
+        "config": {"provider": "scripted", "cwd": h.cwd()},
+        "initialPrompt": "hello",
+        "labels": {},
+    }))
+    .expect("request");
+    crate::rpc::agents::dispatch(&h.manager, &h.client, request);
+    let agent_id = h
+        .until(|m| match m {
+            SessionMessage::Status(protocol::StatusPayload::AgentCreated { agent_id, .. }) => {
+                Some(agent_id.clone())
+            }
+            _ => None,
+        })
+        .await;
+    until_opened(&h).await;
+    assert_eq!(
+        h.stats.prompts.load(Ordering::SeqCst),
+        0,
+        "answered while held"
+    );
+    gate.add_permits(1);
+    h.until_event(|e| matches!(e, StreamEvent::TurnCompleted { .. }).then_some(()))
+        .await;
+    assert_eq!(h.stats.prompts.load(Ordering::SeqCst), 1);
+    let agent = h.manager.resolve(&agent_id).expect("agent");
+    assert_eq!(agent.lock().record.status, AgentStatus::Idle);
+}
+
+#[tokio::test]
+async fn an_acknowledged_message_whose_turn_never_started_is_not_run_after_a_restart() {
+    let mut h = Harness::new(settings());
+    let (agent, _) = h
+        .manager
+        .create(&create_request(&h.cwd(), "scripted", None))
+        .await
+        .expect("create");
+    let _gate = h.stats.hold_opens();
+    crate::rpc::agents::dispatch(&h.manager, &h.client, send_request(&agent.id, "hi", "m-1"));
+    let reply = h
+        .until(|m| match m {
+            SessionMessage::SendAgentMessageResponse(reply) => Some(reply.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(reply.accepted);
+    until_opened(&h).await;
+    // The daemon "dies" here: what is on disk is all the next one gets.
+    h.manager.store.sync().await.expect("sync");
+    let Harness {
+        manager: dead,
+        home,
+        cwd,
+        ..
+    } = h;
+    let h = Harness::with_home(home, cwd, settings());
+    let again = h.manager.resolve(&agent.id).expect("agent");
+    {
+        let core = again.lock();
+        assert_eq!(core.record.status, AgentStatus::Error);
+        assert_eq!(
+            core.record.last_error.as_deref(),
+            Some(crate::store::NOT_RUN_RESTARTED)
+        );
+        assert!(core.record.unstarted_message.is_none());
+    }
+    let rows = timeline_rows(&h, &again);
+    assert!(
+        matches!(&rows.last().expect("rows").1, TimelineItem::Error { message } if message.contains("not run: the daemon restarted")),
+        "{rows:?}"
+    );
+    // Never run twice: a retry of the same message is acknowledged only.
+    h.manager
+        .send_message(&again, "hi".into(), Some("m-1".into()))
+        .await
+        .expect("accepted");
+    assert_eq!(h.stats.prompts.load(Ordering::SeqCst), 0);
+    assert_eq!(h.stats.opens.load(Ordering::SeqCst), 0);
+    drop(dead);
+}

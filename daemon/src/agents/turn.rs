@@ -47,6 +47,7 @@ impl AgentManager {
         let turn_id = core.turns_started;
         core.record.status = AgentStatus::Running;
         core.record.last_error = None;
+        core.record.unstarted_message = None;
         Self::clear_attention(&mut core);
         core.last_activity = Instant::now();
         self.emit_event(

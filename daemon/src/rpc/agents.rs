@@ -125,12 +125,19 @@ pub(crate) fn dispatch(manager: &Arc<AgentManager>, client: &Attachment, request
             };
             let manager = manager.clone();
             let op_agent = agent.clone();
+            // Acknowledged once the message is durable; the agent starts
+            // after that, still on its queue (see `agents::commands`).
             agent.enqueue(async move {
-                let result = manager
-                    .send_message(&op_agent, req.text, req.message_id)
+                let accepted = manager
+                    .accept_message(&op_agent, req.text, req.message_id)
                     .await;
-                let reply = acceptance(req.request_id, op_agent.id.clone(), result);
+                let run = accepted.as_ref().ok().cloned().flatten();
+                let reply = acceptance(req.request_id, op_agent.id.clone(), accepted.map(drop));
                 link.send(SessionMessage::SendAgentMessageResponse(reply));
+                if let Some(text) = run {
+                    // A failure shows as the agent's `error` status and row.
+                    let _ = manager.run_message(&op_agent, text).await;
+                }
             });
         }
         SessionRequest::CancelAgentRequest(req) => {

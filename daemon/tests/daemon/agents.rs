@@ -117,7 +117,12 @@ async fn a_full_turn_streams_in_order_and_pages_back() {
     let created = create_agent(&mut client, "r-create", cwd.path(), Some("hello")).await;
     let id = created["agentId"].as_str().expect("id").to_owned();
     assert_eq!(created["agent"]["title"], "hello");
-    // Paseo's order: the prompt's row and turn_started precede agent_created.
+    // The prompt's row precedes agent_created, as in Paseo; the answer
+    // does not wait for the agent, so turn_started follows it (Paseo
+    // answers after turn_started).
+    client
+        .stream_event(&id, |e| e["type"] == "turn_started")
+        .await;
     let created_at = client
         .position(|m| m["payload"]["status"] == "agent_created")
         .expect("created");
@@ -128,7 +133,7 @@ async fn a_full_turn_streams_in_order_and_pages_back() {
         .position(|m| m["payload"]["event"]["type"] == "turn_started")
         .expect("turn_started streamed");
     assert!(
-        user_at < started_at && started_at < created_at,
+        user_at < created_at && created_at < started_at,
         "{:#?}",
         client.log
     );

@@ -2,7 +2,9 @@
 //! agents and timelines byte-for-byte and resumes the provider session; a
 //! `kill -9` mid-stream loses no row any client saw, tolerates a torn last
 //! line and reports the cut-off turn; a provider session can be imported
-//! (and resumed) by its id.
+//! (and resumed) by its id; a send is acknowledged while the agent is
+//! still starting, and a `kill -9` before its turn started leaves the
+//! message marked as not run (never run silently later, nor twice).
 
 #![allow(
     unsafe_code,
@@ -291,4 +293,50 @@ async fn agent_groups_are_recorded_and_reaped_after_a_sigkill() {
             .expect("JSON");
     assert_eq!(ledger["groups"], serde_json::json!([]), "{ledger}");
     drop(daemon);
+}
+
+#[tokio::test]
+async fn a_send_is_acknowledged_while_the_agent_starts_and_a_kill_9_then_marks_it_not_run() {
+    require_test_agent();
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    // The test agent leaves `initialize` unanswered for a minute: the
+    // agent's start is held for longer than any client deadline.
+    let mut cmd = daemon_command(home.path(), &["--listen", "127.0.0.1:0"]);
+    cmd.env("PASEO_TEST_AGENT_START_DELAY_MS", "60000");
+    let daemon = DaemonProcess::spawn_with(cmd);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-unrun").await;
+    let created = create_agent(&mut client, "c", cwd.path(), None).await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    let send = json!({"type": "send_agent_message_request", "requestId": "s",
+                      "agentId": id, "text": "hello", "messageId": "m-1"});
+    let sent = client.request(send.clone()).await;
+    assert_eq!(sent["payload"]["accepted"], true, "{sent}");
+    drop(daemon); // SIGKILL, the turn not started
+    drop(client);
+
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = Client::connect(&daemon.ws_url(), "cid-unrun").await;
+    let agent = snapshot(&mut client, &id, "f").await;
+    assert_eq!(agent["status"], "error", "{agent}");
+    assert_eq!(agent["lastError"], "not run: the daemon restarted");
+    let rows = all_rows(&mut client, &id, "t").await;
+    let users: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["item"]["type"] == "user_message")
+        .collect();
+    assert_eq!(users.len(), 1, "{rows:?}");
+    assert_eq!(users[0]["item"]["messageId"], "m-1");
+    let last = rows.last().expect("rows");
+    assert_eq!(last["item"]["type"], "error");
+    assert!(
+        last["item"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not run: the daemon restarted")),
+        "{last}"
+    );
+    // A retry of the same message is acknowledged and not run.
+    let again = client.request(send).await;
+    assert_eq!(again["payload"]["accepted"], true, "{again}");
+    assert_eq!(all_rows(&mut client, &id, "t2").await, rows);
 }

@@ -66,10 +66,18 @@ async fn sessions_being_opened_are_reported_as_initializing() {
     assert_eq!(upsert_statuses(&client, &lazy_id), ["idle"]);
 
     // An initial prompt opens the session at once: initializing, then the
-    // turn runs (the answer comes after it started).
+    // turn runs (the answer comes once the prompt is durable, before the
+    // agent has started).
     let created = create_agent(&mut client, "c", cwd.path(), Some("hello")).await;
     let id = created["agentId"].as_str().expect("id").to_owned();
-    assert_eq!(created["agent"]["status"], "running", "{created}");
+    assert_eq!(created["agent"]["status"], "initializing", "{created}");
+    client
+        .wait(|m| {
+            m["type"] == "agent_update"
+                && m["payload"]["agent"]["id"] == id.as_str()
+                && m["payload"]["agent"]["status"] == "running"
+        })
+        .await;
     let statuses = upsert_statuses(&client, &id);
     assert_eq!(
         statuses.first().map(String::as_str),
@@ -84,7 +92,7 @@ async fn sessions_being_opened_are_reported_as_initializing() {
                 && m["payload"]["agentId"] == id.as_str()
                 && m["payload"]["event"]["type"] == "thread_started"
         })
-        .expect("thread_started before agent_created");
+        .expect("thread_started before running");
     assert!(initializing < thread && thread < running, "{statuses:?}");
     assert_eq!(
         wait_for_finish(&mut client, &id, "w").await["status"],

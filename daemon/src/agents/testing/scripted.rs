@@ -29,6 +29,18 @@ pub(crate) struct Stats {
     pub shutdowns: AtomicUsize,
     pub prompts: AtomicUsize,
     pub resumes: Mutex<Vec<String>>,
+    /// While set, opening a session waits for a permit of it (after
+    /// counting the open), so a test can hold a provider's start.
+    pub open_gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
+}
+
+impl Stats {
+    /// Holds every session start until the returned gate gets permits.
+    pub(crate) fn hold_opens(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.open_gate.lock().expect("lock") = Some(gate.clone());
+        gate
+    }
 }
 
 pub(crate) struct Scripted {
@@ -75,6 +87,10 @@ impl Provider for Scripted {
         let stats = self.stats.clone();
         Box::pin(async move {
             stats.opens.fetch_add(1, Ordering::SeqCst);
+            let gate = stats.open_gate.lock().expect("lock").clone();
+            if let Some(gate) = gate {
+                let _permit = gate.acquire().await;
+            }
             let session_id = match request.resume_session_id {
                 Some(id) if id == "missing" => {
                     return Err(ProviderError::Protocol("no such session".into()));
