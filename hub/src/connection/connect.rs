@@ -26,11 +26,11 @@ use crate::state::StateEvent;
 use crate::target::ValidTarget;
 
 /// An open daemon socket.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How soon to try again after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryAfter {
+pub(super) enum RetryAfter {
     /// Follow the backoff schedule.
     Backoff,
     /// Wait the backoff cap (or a "retry now"): retrying sooner cannot help.
@@ -39,15 +39,15 @@ pub(crate) enum RetryAfter {
 
 /// Why a connection attempt or a connection ended.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Failure {
+pub(super) struct Failure {
     /// `true` → `error` status, `false` → `offline`.
-    pub(crate) needs_attention: bool,
-    pub(crate) message: String,
-    pub(crate) retry: RetryAfter,
+    pub(super) needs_attention: bool,
+    pub(super) message: String,
+    pub(super) retry: RetryAfter,
 }
 
 impl Failure {
-    pub(crate) fn offline(message: impl Into<String>) -> Self {
+    pub(super) fn offline(message: impl Into<String>) -> Self {
         Self {
             needs_attention: false,
             message: message.into(),
@@ -55,7 +55,7 @@ impl Failure {
         }
     }
 
-    pub(crate) fn error(message: impl Into<String>, retry: RetryAfter) -> Self {
+    pub(super) fn error(message: impl Into<String>, retry: RetryAfter) -> Self {
         Self {
             needs_attention: true,
             message: message.into(),
@@ -63,7 +63,7 @@ impl Failure {
         }
     }
 
-    pub(crate) fn into_event(self, at_ms: i64) -> StateEvent {
+    pub(super) fn into_event(self, at_ms: i64) -> StateEvent {
         if self.needs_attention {
             StateEvent::Failed {
                 error: self.message,
@@ -79,7 +79,7 @@ impl Failure {
 }
 
 /// Connects, says hello, and waits for `server_info`.
-pub(crate) async fn open(
+pub(super) async fn open(
     target: &ValidTarget,
     hello: &Hello,
     config: &HubConfig,
@@ -204,7 +204,7 @@ fn upgrade_request(
 }
 
 /// Encodes and writes one frame, giving up after `write_timeout`.
-pub(crate) async fn send_frame<S, F>(
+pub(super) async fn send_frame<S, F>(
     sink: &mut S,
     frame: &F,
     write_timeout: Duration,
@@ -229,7 +229,7 @@ where
 }
 
 /// A WebSocket-layer error, in words.
-pub(crate) fn classify_ws_error(err: tungstenite::Error) -> Failure {
+pub(super) fn classify_ws_error(err: tungstenite::Error) -> Failure {
     use tungstenite::Error as E;
     match err {
         E::Http(response) => {
@@ -271,7 +271,7 @@ pub(crate) fn classify_ws_error(err: tungstenite::Error) -> Failure {
 }
 
 /// A close frame from the daemon, in words (Paseo's close codes).
-pub(crate) fn classify_close(frame: Option<CloseFrame>) -> Failure {
+pub(super) fn classify_close(frame: Option<CloseFrame>) -> Failure {
     let Some(frame) = frame else {
         return Failure::offline("the daemon closed the connection");
     };

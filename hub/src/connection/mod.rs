@@ -12,26 +12,32 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use protocol::{ClientType, Hello, PROTOCOL_VERSION, ProviderSnapshotEntry, SessionRequest};
 use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
+mod connect;
+mod inbound;
+mod online;
+pub(crate) mod requests;
+
 use crate::backoff::Backoff;
 use crate::config::HubConfig;
-use crate::connect::{self, RetryAfter};
 use crate::error::HubError;
 use crate::event::HubEvent;
 use crate::follow::Follows;
-use crate::mirror::AgentMirror;
-use crate::online::{Internal, SessionEnd};
-use crate::permissions::PermissionMirror;
-use crate::requests::{PendingRequests, Reply};
+use crate::mirror::agents::AgentMirror;
+use crate::mirror::permissions::PermissionMirror;
+use crate::mirror::timeline::FollowedTimeline;
 use crate::state::{ConnectionState, ConnectionStatus, StateEvent, Transition, epoch_ms};
+use crate::sync::lock;
 use crate::target::ValidTarget;
-use crate::timeline::FollowedTimeline;
+use connect::RetryAfter;
+use online::{Internal, SessionEnd};
+use requests::{PendingRequests, Reply};
 
 /// Requests to a running actor.
 #[derive(Debug)]
@@ -68,11 +74,6 @@ pub(crate) struct View {
 pub(crate) struct DaemonHandle {
     pub(crate) view: Arc<Mutex<View>>,
     pub(crate) commands: mpsc::UnboundedSender<Command>,
-}
-
-/// Locks ignoring poisoning: the data is plain state, still consistent.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Counts running actor tasks; decrements when the task ends or is dropped.
@@ -129,23 +130,23 @@ pub(crate) fn spawn(target: ValidTarget, client_id: &str, deps: &ActorDeps) -> D
     DaemonHandle { view, commands }
 }
 
-pub(crate) struct Actor {
-    pub(crate) target: ValidTarget,
-    pub(crate) hello: Hello,
-    pub(crate) config: Arc<HubConfig>,
-    pub(crate) view: Arc<Mutex<View>>,
-    pub(crate) events: broadcast::Sender<HubEvent>,
-    pub(crate) follows: Arc<Follows>,
-    pub(crate) next_request: u64,
+struct Actor {
+    target: ValidTarget,
+    hello: Hello,
+    config: Arc<HubConfig>,
+    view: Arc<Mutex<View>>,
+    events: broadcast::Sender<HubEvent>,
+    follows: Arc<Follows>,
+    next_request: u64,
     /// Caller requests waiting on the current connection.
-    pub(crate) pending: PendingRequests,
+    pending: PendingRequests,
     /// The hub's own requests on the current connection, by request id.
-    pub(crate) internal: HashMap<String, Internal>,
+    internal: HashMap<String, Internal>,
     /// The hub's own requests to send after the current message.
-    pub(crate) outbox: Vec<SessionRequest>,
+    outbox: Vec<SessionRequest>,
     /// Followed agents with live rows applied but not yet broadcast
     /// (see `Actor::send_rows`).
-    pub(crate) unsent: Vec<String>,
+    unsent: Vec<String>,
 }
 
 impl Actor {
@@ -227,7 +228,7 @@ impl Actor {
     }
 
     /// Drops an unfollowed timeline's mirror (unless followed again since).
-    pub(crate) fn forget_timeline(&self, agent_id: &str) {
+    fn forget_timeline(&self, agent_id: &str) {
         if !self.follows.contains(&self.target.key, agent_id) {
             lock(&self.view).timelines.remove(agent_id);
         }
@@ -248,7 +249,7 @@ impl Actor {
     }
 
     /// The error for a request that cannot reach the daemon now.
-    pub(crate) fn unavailable(&self) -> HubError {
+    fn unavailable(&self) -> HubError {
         let snapshot = lock(&self.view).state.snapshot().clone();
         HubError::DaemonUnavailable {
             key: self.target.key.clone(),
@@ -258,13 +259,13 @@ impl Actor {
     }
 
     /// A request id for the hub's own requests (`hub-<kind>-N`).
-    pub(crate) fn request_id(&mut self, kind: &str) -> String {
+    fn request_id(&mut self, kind: &str) -> String {
         self.next_request += 1;
         format!("hub-{kind}-{}", self.next_request)
     }
 
     /// Feeds the state machine; logs and broadcasts what changed.
-    pub(crate) fn apply(&self, event: StateEvent) {
+    fn apply(&self, event: StateEvent) {
         let (transition, snapshot, changed) = {
             let mut view = lock(&self.view);
             let before = view.state.snapshot().clone();
@@ -302,7 +303,7 @@ impl Actor {
         }
     }
 
-    pub(crate) fn emit(&self, event: HubEvent) {
+    fn emit(&self, event: HubEvent) {
         // No receivers is fine: the synchronous reads still see the state.
         let _ = self.events.send(event);
     }

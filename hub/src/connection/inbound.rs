@@ -11,20 +11,21 @@
 use protocol::{AgentSnapshot, AgentStreamPayload, SessionMessage, StatusPayload, StreamEvent};
 use tokio::time::Instant;
 
-use crate::actor::{Actor, View, lock};
-use crate::connect::{Failure, RetryAfter};
-use crate::decode::{Decoded, LiveRow, decode};
+use super::connect::{Failure, RetryAfter};
+use super::online::{Internal, fetch_agents};
+use super::requests::reply_request_id;
+use super::{Actor, View};
 use crate::event::HubEvent;
 use crate::heartbeat::Heartbeat;
-use crate::mirror::{AgentsDelta, FetchProgress};
-use crate::online::{Internal, fetch_agents};
-use crate::permissions::Changes;
-use crate::requests::reply_request_id;
+use crate::mirror::agents::{AgentsDelta, FetchProgress};
+use crate::mirror::decode::{Decoded, LiveRow, decode};
+use crate::mirror::permissions::Changes;
+use crate::mirror::timeline::{FollowedTimeline, Outcome, TimelineChange};
 use crate::state::{StateEvent, epoch_ms};
-use crate::timeline::{FollowedTimeline, Outcome, TimelineChange};
+use crate::sync::lock;
 
 impl Actor {
-    pub(crate) fn on_text(&mut self, text: &str, heartbeat: &mut Heartbeat) -> Result<(), Failure> {
+    pub(super) fn on_text(&mut self, text: &str, heartbeat: &mut Heartbeat) -> Result<(), Failure> {
         let message = match decode(text) {
             Ok(Decoded::Row(live)) => {
                 self.on_row(live);
@@ -45,7 +46,7 @@ impl Actor {
         self.on_message(message)
     }
 
-    pub(crate) fn on_message(&mut self, message: SessionMessage) -> Result<(), Failure> {
+    pub(super) fn on_message(&mut self, message: SessionMessage) -> Result<(), Failure> {
         // Rows read before this message are broadcast before its effects.
         self.send_rows();
         if let Some(internal) = reply_request_id(&message).and_then(|id| self.internal.remove(id)) {
@@ -199,7 +200,7 @@ impl Actor {
     /// the end of every read batch and before anything else is applied, so
     /// events keep the socket's order per timeline and relative to every
     /// other kind of event.
-    pub(crate) fn send_rows(&mut self) {
+    pub(super) fn send_rows(&mut self) {
         if self.unsent.is_empty() {
             return;
         }

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::row_scan::scan_row;
-use crate::timeline::TimelineRow;
+use super::row_scan::scan_row;
+use super::timeline::TimelineRow;
 
 #[derive(Deserialize)]
 struct StreamFrame<'a> {

@@ -23,11 +23,12 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::actor::{Actor, Command, lock};
-use crate::connect::{self, Failure, Socket, classify_close, classify_ws_error};
+use super::connect::{self, Failure, Socket, classify_close, classify_ws_error};
+use super::{Actor, Command};
 use crate::heartbeat::{Heartbeat, HeartbeatAction};
+use crate::mirror::timeline::{FetchPlan, FollowedTimeline};
 use crate::state::epoch_ms;
-use crate::timeline::{FetchPlan, FollowedTimeline};
+use crate::sync::lock;
 
 /// Largest page Paseo serves.
 const AGENTS_PAGE_LIMIT: u32 = 200;
@@ -37,14 +38,14 @@ const AGENTS_PAGE_LIMIT: u32 = 200;
 /// commands are not starved by a daemon that never stops streaming.
 const READ_BATCH: usize = 256;
 
-pub(crate) enum SessionEnd {
+pub(super) enum SessionEnd {
     Shutdown,
     Failed(Failure),
 }
 
 /// What one of the hub's own requests was for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Internal {
+pub(super) enum Internal {
     Agents,
     Providers,
     /// A timeline fetch for this agent.
@@ -53,11 +54,11 @@ pub(crate) enum Internal {
     Agent(String),
 }
 
-pub(crate) type Sink = SplitSink<Socket, Message>;
-pub(crate) type Stream = SplitStream<Socket>;
+pub(super) type Sink = SplitSink<Socket, Message>;
+pub(super) type Stream = SplitStream<Socket>;
 
 impl Actor {
-    pub(crate) async fn online(
+    pub(super) async fn online(
         &mut self,
         socket: Socket,
         commands: &mut mpsc::UnboundedReceiver<Command>,
@@ -180,7 +181,7 @@ impl Actor {
 
     /// Queues the fetch that brings `agent_id`'s timeline up to date
     /// (creating its mirror on first follow).
-    pub(crate) fn fetch_timeline(&mut self, agent_id: &str) {
+    pub(super) fn fetch_timeline(&mut self, agent_id: &str) {
         let request_id = self.request_id("timeline");
         let capacity = self.config.timeline_capacity;
         let plan = {
@@ -281,7 +282,7 @@ fn session_frame(message: serde_json::Value) -> serde_json::Value {
     serde_json::json!({ "type": "session", "message": message })
 }
 
-pub(crate) fn fetch_agents(request_id: String, cursor: Option<String>) -> SessionRequest {
+pub(super) fn fetch_agents(request_id: String, cursor: Option<String>) -> SessionRequest {
     let first_page = cursor.is_none();
     SessionRequest::FetchAgentsRequest(FetchAgentsRequest {
         request_id,
