@@ -7,7 +7,7 @@
 //! - `transport/`: HTTP routes, access and password checks, one socket's
 //!   handshake and read loop, classifying inbound frames.
 //! - `rpc/`: the request layer: a client session, its dispatch, and one
-//!   handler file per area (agents, providers, files, checkout, project,
+//!   handler file per area (agents, workspaces, providers, files, checkout, project,
 //!   unsupported), plus the client sessions that survive reconnects.
 //! - Domain modules, which know no transport: `agents/` (the agent
 //!   manager), [`provider`] (the agent seam and the ACP provider),

@@ -17,10 +17,9 @@ use protocol::{
     AgentIds, AgentPermissionResponse, CancelAgentResponse, ClearAgentAttention,
     ClearAgentAttentionResponse, CreateAgentRequest, FetchAgentHistoryRequest,
     FetchAgentHistoryResponse, FetchAgentRequest, FetchAgentResponse, FetchAgentTimelineRequest,
-    FetchAgentsRequest, FetchAgentsResponse, FetchWorkspacesRequest, FetchWorkspacesResponse,
-    ImportAgentRequest, PageInfo, RefreshAgentRequest, ResumeAgentRequest, RpcError,
-    SessionMessage, SessionRequest, StatusPayload, WaitForFinishRequest, WaitForFinishResponse,
-    rpc_code,
+    FetchAgentsRequest, FetchAgentsResponse, ImportAgentRequest, PageInfo, RefreshAgentRequest,
+    ResumeAgentRequest, RpcError, SessionMessage, SessionRequest, StatusPayload,
+    WaitForFinishRequest, WaitForFinishResponse, rpc_code,
 };
 
 use crate::agents::listing::{self, AgentFilter, PageError};
@@ -53,11 +52,15 @@ pub(crate) fn handles(request: &SessionRequest) -> bool {
             | SessionRequest::UpdateAgentRequest(_)
             | SessionRequest::RefreshAgentRequest(_)
             | SessionRequest::FetchAgentHistoryRequest(_)
-            | SessionRequest::FetchWorkspacesRequest(_)
     )
 }
 
-fn rpc_error(request_id: String, request_type: &str, error: String, code: &str) -> SessionMessage {
+pub(super) fn rpc_error(
+    request_id: String,
+    request_type: &str,
+    error: String,
+    code: &str,
+) -> SessionMessage {
     SessionMessage::RpcError(RpcError {
         request_id,
         request_type: Some(request_type.to_owned()),
@@ -307,7 +310,6 @@ pub(crate) fn dispatch(manager: &Arc<AgentManager>, client: &Attachment, request
         }
         SessionRequest::RefreshAgentRequest(req) => refresh(manager, &link, req),
         SessionRequest::FetchAgentHistoryRequest(req) => fetch_history(manager, &link, req),
-        SessionRequest::FetchWorkspacesRequest(req) => fetch_workspaces(manager, client, req),
         SessionRequest::ClearAgentAttention(req) => clear_attention(manager, &link, req),
         SessionRequest::AgentPermissionResponse(req) => permission_response(manager, &link, req),
         // Drives notification choice and mobile filtering, neither of
@@ -405,61 +407,7 @@ fn fetch_history(manager: &Arc<AgentManager>, link: &Link, req: FetchAgentHistor
     }
 }
 
-/// `fetch_workspaces_request`: the workspaces derived from the agents
-/// (see [`crate::agents::workspaces`]), optionally subscribing to
-/// `workspace_update`, which is installed before the page is read (as for
-/// agents) so no change in between is lost.
-fn fetch_workspaces(manager: &AgentManager, client: &Attachment, req: FetchWorkspacesRequest) {
-    let link = client.link();
-    let subscription_id = req.subscribe.as_ref().map(|subscribe| {
-        subscribe
-            .subscription_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|id| !id.is_empty())
-            .map_or_else(uuid_v4, str::to_owned)
-    });
-    if let Some(id) = &subscription_id {
-        client
-            .clients()
-            .begin_workspace_subscription(client.client_id(), id, req.filter.clone());
-    }
-    match crate::agents::workspaces::page(&req, manager.workspaces()) {
-        Ok((entries, page_info)) => {
-            let response = SessionMessage::FetchWorkspacesResponse(FetchWorkspacesResponse {
-                request_id: req.request_id,
-                subscription_id: subscription_id.clone(),
-                entries: entries.clone(),
-                page_info,
-            });
-            match subscription_id {
-                Some(_) => client.clients().finish_workspace_subscription(
-                    client.client_id(),
-                    link,
-                    response,
-                    entries,
-                ),
-                None => link.send(response),
-            }
-        }
-        Err(err) => {
-            if subscription_id.is_some() {
-                client
-                    .clients()
-                    .with_state(client.client_id(), |state| state.workspaces = None);
-            }
-            let (error, code) = page_failure(err);
-            link.send(rpc_error(
-                req.request_id,
-                "fetch_workspaces_request",
-                error,
-                code,
-            ));
-        }
-    }
-}
-
-fn page_failure(err: PageError) -> (String, &'static str) {
+pub(super) fn page_failure(err: PageError) -> (String, &'static str) {
     match err {
         PageError::Cursor => ("Invalid cursor".to_owned(), rpc_code::INVALID_CURSOR),
         PageError::Invalid(error) => (error, rpc_code::INVALID_MESSAGE),

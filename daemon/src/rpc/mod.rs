@@ -2,7 +2,8 @@
 //! the dispatch of its requests to one handler file per area, over domain
 //! modules that know no transport.
 //!
-//! - [`agents`]: every agent and workspace request; [`providers`]: the
+//! - [`agents`]: every agent request; [`workspaces`]: the workspace
+//!   list and its subscription; [`providers`]: the
 //!   provider lists and snapshot; [`files`]: the file explorer;
 //!   [`checkout`]: git status, diff subscriptions, worktrees; [`project`]:
 //!   the project config; [`unsupported`]: Paseo features this daemon lacks,
@@ -25,6 +26,7 @@ pub(crate) mod outbox;
 mod project;
 mod providers;
 mod unsupported;
+mod workspaces;
 
 use std::sync::Arc;
 
@@ -114,6 +116,10 @@ impl Session {
         let (request_id, result) = match request {
             SessionRequest::Ping(ping) => {
                 (ping.request_id.clone(), self.ping(ping, received_at).await)
+            }
+            SessionRequest::FetchWorkspacesRequest(req) => {
+                workspaces::fetch(&self.state.agents, &self.attachment, req);
+                return Ok(Handled::Done);
             }
             request if agents::handles(&request) => {
                 agents::dispatch(&self.state.agents, &self.attachment, request);
