@@ -80,3 +80,9 @@ impl Outbox {
             .map_err(|_| Disconnected)
     }
 }
+
+impl crate::git::DiffSink for Outbox {
+    async fn push(&self, message: SessionMessage) -> bool {
+        self.session(message).await.is_ok()
+    }
+}
