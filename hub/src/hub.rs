@@ -1,7 +1,8 @@
-//! The public facade: [`Hub`] and [`WatchGuard`]. Validates targets, asks
-//! the registry whether an actor exists, starts one if not, and answers the
-//! synchronous reads from the actors' shared views (SSR and server functions
-//! must never wait on a socket). Request routing is in `routing.rs`.
+//! The public facade: [`Hub`], [`WatchGuard`] and [`FollowGuard`].
+//! Validates targets, asks the registry whether an actor exists, starts one
+//! if not, and answers the synchronous reads from the actors' shared views
+//! (SSR and server functions must never wait on a socket). Request routing
+//! is in `routing.rs`; the follow counts in `follow.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
