@@ -201,6 +201,7 @@ impl Daemon {
     }
 
     /// Graceful stop (SIGTERM), waiting for the exit.
+    #[allow(unsafe_code, reason = "kill(2) on our own child (see SAFETY)")]
     fn stop(mut self) -> Result<()> {
         let pid = i32::try_from(self.child.id()).context("pid fits i32")?;
         // SAFETY: plain kill(2) on our own child's pid.
@@ -502,6 +503,7 @@ const ROWS: &[(&str, &str, Option<f64>)] = &[
     ("timeline tail 200/10k, projected", "ms", Some(5.0)),
     ("timeline before 200/10k, canonical", "ms", Some(5.0)),
     ("timeline before 200/10k, projected", "ms", Some(5.0)),
+    ("timeline after 200/10k, projected", "ms", Some(5.0)),
     ("first timeline request after start", "ms", None),
 ];
 
@@ -605,12 +607,17 @@ async fn one_run(
                "direction": "before", "cursor": {"epoch": epoch, "seq": TIMELINE_ROWS / 2},
                "limit": PAGE, "projection": projection})
     };
+    // Reading forward from near the start (a client catching up).
+    let after = json!({"type": "fetch_agent_timeline_request", "agentId": timeline_agent,
+                       "direction": "after", "cursor": {"epoch": epoch, "seq": 100},
+                       "limit": PAGE, "projection": "projected"});
     let page = PAGE as usize;
     for (message, want) in [
         (tail("canonical"), Some(page)),
         (tail("projected"), None),
         (before("canonical"), Some(page)),
         (before("projected"), None),
+        (after, None),
     ] {
         let took = client
             .median_latency(opts, &message, |a| {

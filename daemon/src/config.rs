@@ -66,7 +66,7 @@ pub struct DaemonConfig {
     pub session_grace: Duration,
     /// The daemon password (held hashed). `None`: no authentication, and
     /// only loopback addresses may be bound.
-    pub password: Option<crate::auth::Password>,
+    pub password: Option<crate::transport::auth::Password>,
     /// Hostnames accepted in `Host` besides loopback names and IP
     /// literals; `*` accepts any, `.example.com` a domain and its subdomains.
     pub allowed_hosts: Vec<String>,

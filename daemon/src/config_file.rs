@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::auth::{Password, PasswordError};
 use crate::config::DaemonConfig;
+use crate::transport::auth::{Password, PasswordError};
 
 /// Name of the file inside `$PASEO_HOME`.
 pub const CONFIG_FILE: &str = "config.json";

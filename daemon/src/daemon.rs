@@ -18,8 +18,9 @@ use crate::config::DaemonConfig;
 use crate::error::DaemonError;
 use crate::home::LockedHome;
 use crate::identity;
-use crate::server::{self, DaemonState};
-use crate::session::server_info;
+use crate::rpc::server_info;
+use crate::state::DaemonState;
+use crate::transport::http;
 
 /// A daemon serving in the background of the current tokio runtime.
 ///
@@ -66,7 +67,7 @@ impl RunningDaemon {
             home.path(),
             Some(procs.clone()),
         ));
-        let clients = crate::clients::Clients::new(config.session_grace);
+        let clients = crate::rpc::clients::Clients::new(config.session_grace);
         let agents = crate::agents::AgentManager::start(
             home.path(),
             providers.clone(),
@@ -86,7 +87,7 @@ impl RunningDaemon {
             providers,
             agents: agents.clone(),
             clients,
-            access: Arc::new(crate::access::AccessPolicy::new(
+            access: Arc::new(crate::transport::access::AccessPolicy::new(
                 config.password.clone(),
                 &config.allowed_hosts,
                 &config.cors_origins,
@@ -94,7 +95,7 @@ impl RunningDaemon {
             procs,
             _alive: alive_tx,
         });
-        let app = server::router(state);
+        let app = http::router(state);
         let mut stopping = stop_rx;
         let serve = tokio::spawn(async move {
             let signal = async move {

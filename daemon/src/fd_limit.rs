@@ -8,6 +8,10 @@
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit. Failures are logged
 /// (the daemon still works, with a lower ceiling), never fatal.
+#[allow(
+    unsafe_code,
+    reason = "getrlimit/setrlimit on a valid local struct (see SAFETY)"
+)]
 pub(crate) fn raise_nofile_limit() {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

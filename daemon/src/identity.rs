@@ -70,6 +70,7 @@ pub fn load_or_create_server_id(home: &Path) -> Result<String, DaemonError> {
 }
 
 /// This machine's host name, or `None` when it cannot be read.
+#[allow(unsafe_code, reason = "gethostname into a local buffer (see SAFETY)")]
 pub fn hostname() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: the pointer and length describe `buf`, which outlives the call;

@@ -126,6 +126,10 @@ struct Given {
 
 /// Reads `PASEO_PASSWORD` and removes it from the environment so agent
 /// processes do not inherit it. Empty means unset.
+#[allow(
+    unsafe_code,
+    reason = "removing an env var before any thread exists (see SAFETY)"
+)]
 fn take_env_password() -> Result<Option<Password>, String> {
     let value = std::env::var_os("PASEO_PASSWORD");
     // SAFETY: called from `main` before the runtime or any other thread

@@ -269,6 +269,10 @@ fn parse_stat(text: &str) -> Option<Stat> {
 
 /// Whether any non-zombie process is in group `pgid`. Zombies count as
 /// gone: their parent (the dead daemon's successor, init) reaps them.
+#[allow(
+    unsafe_code,
+    reason = "kill(2)/getpgrp(2) on process groups (see SAFETY)"
+)]
 fn group_alive(pgid: i32) -> bool {
     // SAFETY: kill(2) with signal 0 only checks that the group exists.
     if unsafe { libc::kill(-pgid, 0) } != 0 {
@@ -283,6 +287,10 @@ fn group_alive(pgid: i32) -> bool {
         .any(|stat| stat.pgrp == pgid && stat.state != 'Z')
 }
 
+#[allow(
+    unsafe_code,
+    reason = "kill(2)/getpgrp(2) on process groups (see SAFETY)"
+)]
 fn signal_group(pgid: i32, signal: i32) {
     // SAFETY: kill(2) with a negative pid signals only that process group;
     // `reap_stale` never passes 0, 1 or our own group.
@@ -292,6 +300,10 @@ fn signal_group(pgid: i32, signal: i32) {
     }
 }
 
+#[allow(
+    unsafe_code,
+    reason = "kill(2)/getpgrp(2) on process groups (see SAFETY)"
+)]
 fn own_pgid() -> i32 {
     // SAFETY: getpgrp(2) has no arguments and cannot fail.
     unsafe { libc::getpgrp() }

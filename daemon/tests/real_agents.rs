@@ -83,9 +83,9 @@ async fn turn_end(client: &mut Client, agent: &str) -> Value {
 }
 
 /// Sends a message to `agent` and checks it was accepted. The daemon
-/// answers once the agent's session is live, which for a stopped agent
-/// includes starting its process (opencode: up to half a minute under
-/// load), hence the long deadline.
+/// answers once the message is durable, before the agent's process starts
+/// (opencode: up to half a minute under load); the long deadline stays for
+/// a send that first waits for an interrupted turn to end.
 async fn send(client: &mut Client, agent: &str, request_id: &str, text: &str) {
     client
         .send(

@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use protocol::{AgentSnapshot, ProviderSnapshotEntry};
 
-use crate::permissions::PermissionChange;
+use crate::mirror::permissions::PermissionChange;
+use crate::mirror::timeline::TimelineRow;
 use crate::state::ConnectionSnapshot;
 use crate::target::DaemonKey;
-use crate::timeline::TimelineRow;
 
 /// A change on one daemon, sent to every [`crate::Hub::subscribe`] receiver.
 #[derive(Debug, Clone, PartialEq)]

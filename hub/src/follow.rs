@@ -4,14 +4,13 @@
 //! is watched, or while its actor is being re-created after a grace period.
 //! The table lives in the hub; an actor reads it on every (re)connect to know
 //! which timelines to resync, and is told when an agent's first follower
-//! arrives or its last one leaves.
+//! arrives or its last one leaves. The guard a caller holds
+//! (`FollowGuard`) is the facade's, in `hub.rs`.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::sync::{Mutex, Weak};
+use std::sync::Mutex;
 
-use crate::actor::lock;
-use crate::hub::Inner;
+use crate::sync::lock;
 use crate::target::DaemonKey;
 
 /// Follower counts: daemon → agent id → followers.
@@ -67,42 +66,6 @@ impl Follows {
             .unwrap_or_default();
         agents.sort();
         agents
-    }
-}
-
-/// Keeps one agent's timeline followed (fetched, then live, resynced after
-/// every reconnect). Dropping it releases that claim; the mirror of the
-/// timeline goes when its last follower does.
-pub struct FollowGuard {
-    pub(crate) key: DaemonKey,
-    pub(crate) agent_id: String,
-    pub(crate) hub: Weak<Inner>,
-}
-
-impl FollowGuard {
-    pub fn key(&self) -> &DaemonKey {
-        &self.key
-    }
-
-    pub fn agent_id(&self) -> &str {
-        &self.agent_id
-    }
-}
-
-impl fmt::Debug for FollowGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FollowGuard")
-            .field("key", &self.key)
-            .field("agent_id", &self.agent_id)
-            .finish()
-    }
-}
-
-impl Drop for FollowGuard {
-    fn drop(&mut self) {
-        if let Some(inner) = self.hub.upgrade() {
-            inner.unfollow(&self.key, &self.agent_id);
-        }
     }
 }
 

@@ -1,7 +1,8 @@
-//! The public facade: [`Hub`] and [`WatchGuard`]. Validates targets, asks
-//! the registry whether an actor exists, starts one if not, and answers the
-//! synchronous reads from the actors' shared views (SSR and server functions
-//! must never wait on a socket). Request routing is in `routing.rs`.
+//! The public facade: [`Hub`], [`WatchGuard`] and [`FollowGuard`].
+//! Validates targets, asks the registry whether an actor exists, starts one
+//! if not, and answers the synchronous reads from the actors' shared views
+//! (SSR and server functions must never wait on a socket). Request routing
+//! is in `routing.rs`; the follow counts in `follow.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,16 +12,17 @@ use protocol::{AgentSnapshot, ProviderSnapshotEntry};
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 
-use crate::actor::{self, ActorDeps, Command, DaemonHandle, View, lock};
 use crate::config::HubConfig;
+use crate::connection::{self, ActorDeps, Command, DaemonHandle, View};
 use crate::error::HubError;
 use crate::event::HubEvent;
-use crate::follow::{FollowGuard, Follows};
-use crate::permissions::PendingPermission;
+use crate::follow::Follows;
+use crate::mirror::permissions::PendingPermission;
+use crate::mirror::timeline::TimelineMirror;
 use crate::registry::Registry;
 use crate::state::ConnectionSnapshot;
+use crate::sync::lock;
 use crate::target::{DaemonKey, DaemonTarget};
-use crate::timeline::TimelineMirror;
 
 /// The multi-daemon core. Cheap to clone; all clones are one hub.
 #[derive(Clone)]
@@ -229,7 +231,7 @@ impl Inner {
         let valid = target.validate()?;
         let key = valid.key.clone();
         lock(&self.registry).acquire(&key, pin, |client_id| {
-            actor::spawn(valid, client_id, &self.deps)
+            connection::spawn(valid, client_id, &self.deps)
         });
         Ok(key)
     }
@@ -278,6 +280,42 @@ impl Drop for WatchGuard {
     fn drop(&mut self) {
         if let Some(inner) = self.hub.upgrade() {
             inner.release(&self.key);
+        }
+    }
+}
+
+/// Keeps one agent's timeline followed (fetched, then live, resynced after
+/// every reconnect). Dropping it releases that claim; the mirror of the
+/// timeline goes when its last follower does.
+pub struct FollowGuard {
+    key: DaemonKey,
+    agent_id: String,
+    hub: Weak<Inner>,
+}
+
+impl FollowGuard {
+    pub fn key(&self) -> &DaemonKey {
+        &self.key
+    }
+
+    pub fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+}
+
+impl std::fmt::Debug for FollowGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FollowGuard")
+            .field("key", &self.key)
+            .field("agent_id", &self.agent_id)
+            .finish()
+    }
+}
+
+impl Drop for FollowGuard {
+    fn drop(&mut self) {
+        if let Some(inner) = self.hub.upgrade() {
+            inner.unfollow(&self.key, &self.agent_id);
         }
     }
 }

@@ -12,37 +12,42 @@
 //! correlates its reply, failing at once when the daemon is away.
 //!
 //! No Leptos and no HTTP serving here: only the multi-daemon core.
+//!
+//! Layout:
+//! - The facade: `hub.rs` ([`Hub`], [`WatchGuard`]), `routing.rs` (requests
+//!   to one daemon), `follow.rs` (who follows which timeline), `registry.rs`
+//!   (who watches which daemon).
+//! - `connection/`: the actor that owns one daemon connection (its loop,
+//!   `connect`, the `online` phase, `inbound` message routing, caller
+//!   `requests`); its state is private to the folder, and the facade reads
+//!   only its shared `View`.
+//! - `mirror/`: pure copies of a daemon's session, no I/O and no clock:
+//!   `agents`, `permissions`, `timeline`, `decode` and `row_scan`.
+//! - Pure rules beside them: [`state`] (the connection state machine),
+//!   [`backoff`], [`heartbeat`], [`config`], [`target`], `event`, `error`.
 
-mod actor;
 pub mod backoff;
 pub mod config;
-mod connect;
-mod decode;
+mod connection;
 mod error;
 mod event;
 mod follow;
 pub mod heartbeat;
 mod hub;
-mod inbound;
 mod mirror;
-mod online;
-mod permissions;
 mod registry;
-mod requests;
 mod routing;
-mod row_scan;
 pub mod state;
+mod sync;
 pub mod target;
-mod timeline;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use config::HubConfig;
 pub use error::{ConfigError, HubError};
 pub use event::HubEvent;
-pub use follow::FollowGuard;
 pub use heartbeat::{Heartbeat, HeartbeatAction, HeartbeatPolicy};
-pub use hub::{DaemonSnapshot, Hub, WatchGuard};
-pub use permissions::{PendingPermission, PermissionChange};
+pub use hub::{DaemonSnapshot, FollowGuard, Hub, WatchGuard};
+pub use mirror::permissions::{PendingPermission, PermissionChange};
+pub use mirror::timeline::{TimelineMirror, TimelineRow};
 pub use state::{ConnectionSnapshot, ConnectionStatus};
 pub use target::{DaemonKey, DaemonTarget};
-pub use timeline::{TimelineMirror, TimelineRow};

@@ -13,11 +13,12 @@ use protocol::{
 };
 use tokio::sync::oneshot;
 
-use crate::actor::{Command, lock};
+use crate::connection::Command;
+use crate::connection::requests::expects_reply;
 use crate::error::HubError;
 use crate::hub::{Hub, Inner};
-use crate::requests::expects_reply;
 use crate::state::ConnectionStatus;
+use crate::sync::lock;
 use crate::target::DaemonKey;
 
 impl Hub {

@@ -3,8 +3,9 @@
 //! Everything that crosses a daemon socket is declared here once, as serde
 //! types shared by the daemon (which emits them), the hub (which consumes them)
 //! and the browser app (which renders them). The crate does no I/O so the wasm
-//! build can use it too (the [`testing`] helpers, which read fixture files, are
-//! the one exception and only matter to tests).
+//! build can use it too (the `testing` helpers, which read fixture files, are
+//! the one exception: they exist only with the `test-support` feature, which
+//! the daemon's and hub's tests turn on).
 //!
 //! Decoding is tolerant by design: unknown fields are ignored and unknown
 //! message types decode to an `Unknown` variant, because Paseo's schemas are
@@ -49,6 +50,7 @@ pub mod session;
 pub mod status;
 pub mod stream;
 pub mod terminal;
+#[cfg(feature = "test-support")]
 pub mod testing;
 pub mod timeline;
 mod wire;

@@ -92,6 +92,11 @@ struct Cli {
     /// Directory where sessions are stored [default: <temp dir>/paseo-test-agent]
     #[arg(long, env = "PASEO_TEST_AGENT_HOME")]
     home: Option<PathBuf>,
+    /// Waits this many milliseconds before reading its first message, so
+    /// `initialize` goes unanswered meanwhile (tests hold an agent's start
+    /// with it)
+    #[arg(long, env = "PASEO_TEST_AGENT_START_DELAY_MS")]
+    start_delay_ms: Option<u64>,
 }
 
 #[tokio::main]
@@ -112,6 +117,10 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(home = %home.display(), "paseo-test-agent ready");
     let agent = Arc::new(agent::Agent::new(rpc::Outbox::stdout(), store));
 
+    if let Some(ms) = cli.start_delay_ms {
+        tracing::info!(ms, "holding the start");
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     let mut stdin = BufReader::new(tokio::io::stdin());
     let mut line = Vec::new();
     loop {

@@ -38,7 +38,7 @@ pub(crate) struct Live {
     /// Where a finished prompt reports its outcome: the session's event
     /// task, which first applies every event the provider sent before the
     /// prompt returned (so no row lands after `turn_completed`).
-    pub turn_ends: mpsc::UnboundedSender<(u64, super::turn::TurnOutcome)>,
+    pub turn_ends: mpsc::UnboundedSender<(u64, TurnOutcome)>,
 }
 
 /// The turn in progress.
@@ -147,4 +147,15 @@ impl Agent {
     pub(crate) fn notify_changed(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TurnOutcome {
+    /// The provider finished or honoured a cancel.
+    Ended(crate::provider::TurnEnd),
+    /// The provider reported an error.
+    Failed(String),
+    /// Nothing came back within the prompt timeout.
+    TimedOut,
 }

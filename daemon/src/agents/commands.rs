@@ -5,7 +5,12 @@
 //! Sends are idempotent on `(agentId, messageId)`: the `user_message` row
 //! carries the id and is fsynced before the send is acknowledged, so a
 //! client that retries after a lost reply (or a daemon crash) gets
-//! `accepted: true` without the prompt running twice.
+//! `accepted: true` without the prompt running twice. The acknowledgement
+//! does not wait for the agent: it goes out once the row is durable, and
+//! the provider is started and the turn begun after it, on the same queue
+//! operation (so the agent's later commands still wait their turn). A
+//! daemon that dies in between leaves the message marked unstarted, and
+//! the next start says it was not run (see `store::repair`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +20,8 @@ use protocol::{AgentSnapshot, AgentStatus, TimelineItem, WaitForFinishStatus};
 
 use super::agent::Agent;
 use super::lifecycle::clean_title;
-use super::turn::{Start, seed_title};
+use super::session::Start;
+use super::turn::seed_title;
 use super::{AgentManager, emit};
 use crate::ids::uuid_v4;
 use crate::time_util::iso_now;
@@ -57,15 +63,33 @@ impl UpdateError {
 }
 
 impl AgentManager {
-    /// Runs a user message: stores it, starts the provider if needed, starts
-    /// the turn. `Ok` once the turn runs (or for a repeated `message_id`).
-    /// Run it through the agent's command queue.
+    /// Runs a user message: [`accept_message`](Self::accept_message) then
+    /// [`run_message`](Self::run_message). `Ok` once the turn runs (or for
+    /// a repeated `message_id`). Run it through the agent's command queue.
+    #[cfg(test)]
     pub(crate) async fn send_message(
         self: &Arc<Self>,
         agent: &Arc<Agent>,
         text: String,
         message_id: Option<String>,
     ) -> Result<(), String> {
+        match self.accept_message(agent, text, message_id).await? {
+            Some(text) => self.run_message(agent, text).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The part of a send a client waits for: interrupts a running turn,
+    /// stores the `user_message` row and marks it unstarted in the record,
+    /// and syncs both. `Ok(Some(text))`: acknowledge, then
+    /// [`run_message`](Self::run_message) on the same queue operation;
+    /// `Ok(None)`: a repeated `message_id`, acknowledged without running.
+    pub(crate) async fn accept_message(
+        self: &Arc<Self>,
+        agent: &Arc<Agent>,
+        text: String,
+        message_id: Option<String>,
+    ) -> Result<Option<String>, String> {
         let running = {
             let core = agent.lock();
             if core.deleted {
@@ -79,7 +103,7 @@ impl AgentManager {
                     .has_message_id(id)
             {
                 tracing::info!(agent = %agent.id, message_id = %id, "repeated message id; not running it again");
-                return Ok(());
+                return Ok(None);
             }
             core.turn.is_some()
         };
@@ -92,13 +116,15 @@ impl AgentManager {
             if core.deleted {
                 return Err(format!("Agent not found: {}", agent.id));
             }
+            let message_id = message_id.unwrap_or_else(uuid_v4);
             let item = TimelineItem::UserMessage {
                 text: text.clone(),
-                message_id: Some(message_id.unwrap_or_else(uuid_v4)),
+                message_id: Some(message_id.clone()),
             };
             self.emit_item(agent, &mut core, item)
                 .map_err(|err| format!("Cannot store the message: {err}"))?;
             core.record.last_user_message_at = Some(iso_now());
+            core.record.unstarted_message = Some(message_id);
             if core.record.title.is_none() {
                 core.record.title = seed_title(&text);
             }
@@ -109,15 +135,31 @@ impl AgentManager {
             .sync()
             .await
             .map_err(|err| format!("Cannot store the message: {err}"))?;
-        if let Err(error) = self.ensure_live(agent, Start::Lazy).await {
+        Ok(Some(text))
+    }
+
+    /// The rest of a send, after the acknowledgement: starts the provider
+    /// if needed and starts the turn. A failure leaves the agent in `error`
+    /// with the reason on its timeline (the client learns it from the
+    /// agent's updates); `Err` repeats it.
+    pub(crate) async fn run_message(
+        self: &Arc<Self>,
+        agent: &Arc<Agent>,
+        text: String,
+    ) -> Result<(), String> {
+        let started = match self.ensure_live(agent, Start::Lazy).await {
+            Ok(()) => self.start_turn(agent, text),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = &started {
             let mut core = agent.lock();
             if !core.deleted {
+                core.record.unstarted_message = None;
                 self.fail(agent, &mut core, error.clone());
                 self.touch(agent, &mut core);
             }
-            return Err(error);
         }
-        self.start_turn(agent, text)
+        started
     }
 
     /// `cancel_agent_request`: stops the running turn (a no-op when idle)
@@ -316,6 +358,8 @@ impl AgentManager {
                 } else if !core.record.pending_permissions.is_empty() {
                     Some(WaitForFinishStatus::Permission)
                 } else if core.turn.is_some()
+                    // Acknowledged, its turn about to start.
+                    || core.record.unstarted_message.is_some()
                     || matches!(
                         core.record.status,
                         AgentStatus::Running | AgentStatus::Initializing

@@ -78,8 +78,8 @@ impl AgentManager {
         let placement = project::placement(&core.record.cwd);
         self.clients.agent_changed(
             &agent.id,
-            |filter| filter.matches(&snapshot, &placement),
-            || protocol::AgentUpdate::Upsert {
+            &mut |filter| filter.matches(&snapshot, &placement),
+            &|| protocol::AgentUpdate::Upsert {
                 agent: Box::new(snapshot.clone()),
                 project: Some(placement.to_value()),
             },

@@ -16,7 +16,8 @@ use protocol::{
 
 use super::AgentManager;
 use super::agent::Agent;
-use super::turn::{Start, seed_title};
+use super::session::Start;
+use super::turn::seed_title;
 use crate::ids::uuid_v4;
 use crate::provider::Availability;
 use crate::store::{AgentRecord, RECORD_VERSION};
@@ -170,6 +171,7 @@ impl AgentManager {
             pending_permissions: Vec::new(),
             last_usage: None,
             available_modes: new.modes,
+            unstarted_message: None,
             epoch: uuid_v4(),
         };
         let log = self.store.create(&record).await.map_err(|err| {
@@ -191,8 +193,9 @@ impl AgentManager {
 
     /// `create_agent_request`: validates, stores, announces, and sends the
     /// initial prompt if there is one. The returned result is the initial
-    /// prompt's dispatch (`None` without one); a failed dispatch leaves the
-    /// agent in `error`, but created.
+    /// prompt's acceptance (`None` without one): it comes once the prompt
+    /// is durable, before the provider starts; a provider that then fails
+    /// to start leaves the agent in `error`, but created.
     pub(crate) async fn create(
         self: &Arc<Self>,
         req: &CreateAgentRequest,
@@ -235,8 +238,15 @@ impl AgentManager {
         let op_agent = agent.clone();
         let text = text.to_owned();
         let message_id = req.client_message_id.clone();
+        // Answered once the prompt is durable; the provider starts after.
         agent.enqueue(async move {
-            let _ = done.send(manager.send_message(&op_agent, text, message_id).await);
+            let accepted = manager.accept_message(&op_agent, text, message_id).await;
+            let run = accepted.as_ref().ok().cloned().flatten();
+            let _ = done.send(accepted.map(drop));
+            if let Some(text) = run {
+                // A failure shows as the agent's `error` status and row.
+                let _ = manager.run_message(&op_agent, text).await;
+            }
         });
         let dispatched = result
             .await

@@ -18,11 +18,12 @@
 //!
 //! Files: `agent` (one agent's state), `emit` (rows, events, updates),
 //! `lifecycle` (create, import, resume, delete, archive), `commands` (send,
-//! cancel, mode, model, wait, attention), `turn`
-//! (sessions, prompts, cancel, timeouts), `permissions`, `listing`
-//! (fetch_agents filter/sort/page), `timeline_view` (paged timeline and its
-//! projection), `snapshot`, `project`, `workspaces` (the workspaces Paseo's
-//! app lists, derived from agents), `requests` (the session handlers).
+//! cancel, mode, model, wait, attention), `session` (provider sessions:
+//! open, events, idle reaping), `turn` (prompts, cancel, timeouts, ending a
+//! turn), `permissions`, `listing` (fetch_agents filter/sort/page),
+//! `timeline_view` (paged timeline and its projection), `snapshot`,
+//! `project`, `workspaces` (the workspaces Paseo's app lists, derived from
+//! agents). The requests that reach them are answered in `crate::rpc::agents`.
 
 mod agent;
 mod commands;
@@ -30,12 +31,14 @@ mod emit;
 mod lifecycle;
 pub(crate) mod listing;
 mod permissions;
-mod project;
-pub(crate) mod requests;
-mod snapshot;
+pub(crate) mod project;
+mod session;
+pub(crate) mod snapshot;
 #[cfg(test)]
 mod testing;
-mod timeline_view;
+#[cfg(test)]
+mod tests;
+pub(crate) mod timeline_view;
 mod turn;
 pub(crate) mod workspaces;
 
@@ -47,7 +50,6 @@ use std::time::Duration;
 
 pub(crate) use agent::Agent;
 
-use crate::clients::Clients;
 use crate::provider::{Provider, ProviderRegistry};
 use crate::store::{Store, StoreError};
 
@@ -95,11 +97,33 @@ impl AgentSettings {
     }
 }
 
+/// Where the manager's pushes go: the client sessions
+/// (`crate::rpc::clients::Clients` implements it), so this module knows no
+/// socket and no session.
+pub(crate) trait Pushes: Send + Sync + 'static {
+    /// Sends `message` to every socket of every client.
+    fn broadcast(&self, message: &protocol::SessionMessage);
+    /// Offers an agent change to every agent subscription: `matches` says
+    /// whether the agent passes a subscription's filter, `upsert` builds
+    /// the push; agents that stop matching get one `remove`.
+    fn agent_changed(
+        &self,
+        agent_id: &str,
+        matches: &mut dyn FnMut(&listing::AgentFilter) -> bool,
+        upsert: &dyn Fn() -> protocol::AgentUpdate,
+    );
+    /// Tells every agent subscription that an agent is gone.
+    fn agent_removed(&self, agent_id: &str);
+    /// Offers a workspace's new state (`None`: gone) to every workspaces
+    /// subscription.
+    fn workspace_changed(&self, id: &str, workspace: Option<protocol::WorkspaceDescriptor>);
+}
+
 /// Every agent of one daemon.
 pub(crate) struct AgentManager {
     store: Store,
     providers: Arc<dyn ProviderSource>,
-    clients: Arc<Clients>,
+    clients: Arc<dyn Pushes>,
     server_id: String,
     settings: AgentSettings,
     agents: Mutex<HashMap<String, Arc<Agent>>>,
@@ -139,7 +163,7 @@ impl AgentManager {
     pub(crate) fn start(
         home: &Path,
         providers: Arc<dyn ProviderSource>,
-        clients: Arc<Clients>,
+        clients: Arc<dyn Pushes>,
         server_id: String,
         settings: AgentSettings,
     ) -> Result<Arc<Self>, StoreError> {

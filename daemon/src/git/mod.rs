@@ -21,7 +21,7 @@ mod worktree;
 use std::path::{Path, PathBuf};
 
 pub(crate) use status::checkout_status;
-pub(crate) use watch::{DEFAULT_DIFF_POLL_INTERVAL, DiffSubscriptions};
+pub(crate) use watch::{DEFAULT_DIFF_POLL_INTERVAL, DiffSink, DiffSubscriptions};
 pub(crate) use worktree::worktree_list;
 
 /// Why a git command could not give an answer.

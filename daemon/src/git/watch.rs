@@ -28,7 +28,14 @@ use tokio::task::JoinHandle;
 use super::command::git;
 use super::diff::{self, DiffSnapshot};
 use super::porcelain;
-use crate::outbox::Outbox;
+
+/// Where a subscription's frames go: the session's socket
+/// (`crate::rpc::outbox::Outbox` implements it), so this module knows no
+/// transport. `false` once the client is gone, which ends the subscription.
+pub(crate) trait DiffSink: Send + Sync + 'static {
+    /// Queues one frame for the client.
+    fn push(&self, message: SessionMessage) -> impl Future<Output = bool> + Send;
+}
 
 /// How often a subscription checks the work tree unless configured.
 pub(crate) const DEFAULT_DIFF_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -57,7 +64,7 @@ impl DiffSubscriptions {
     /// Starts (or replaces) a subscription. The response is sent by the
     /// subscription's task, before any update, so the session's read loop
     /// does not wait for git.
-    pub(crate) fn subscribe(&mut self, req: SubscribeCheckoutDiffRequest, outbox: Outbox) {
+    pub(crate) fn subscribe(&mut self, req: SubscribeCheckoutDiffRequest, outbox: impl DiffSink) {
         self.unsubscribe(&req.subscription_id);
         self.tasks.retain(|_, task| !task.is_finished());
         if self.tasks.len() >= MAX_SUBSCRIPTIONS {
@@ -74,7 +81,7 @@ impl DiffSubscriptions {
             };
             tokio::spawn(async move {
                 let _ = outbox
-                    .session(SessionMessage::SubscribeCheckoutDiffResponse(response))
+                    .push(SessionMessage::SubscribeCheckoutDiffResponse(response))
                     .await;
             });
             return;
@@ -107,7 +114,7 @@ impl Drop for DiffSubscriptions {
 }
 
 /// One subscription: answer, then poll until aborted or the client leaves.
-async fn run(req: SubscribeCheckoutDiffRequest, outbox: Outbox, poll_interval: Duration) {
+async fn run(req: SubscribeCheckoutDiffRequest, outbox: impl DiffSink, poll_interval: Duration) {
     let SubscribeCheckoutDiffRequest {
         subscription_id,
         cwd,
@@ -125,10 +132,9 @@ async fn run(req: SubscribeCheckoutDiffRequest, outbox: Outbox, poll_interval: D
         error: last.error.clone(),
         request_id,
     };
-    if outbox
-        .session(SessionMessage::SubscribeCheckoutDiffResponse(response))
+    if !outbox
+        .push(SessionMessage::SubscribeCheckoutDiffResponse(response))
         .await
-        .is_err()
         || cwd.trim().is_empty()
     {
         return;
@@ -155,10 +161,9 @@ async fn run(req: SubscribeCheckoutDiffRequest, outbox: Outbox, poll_interval: D
             files: last.files.clone(),
             error: last.error.clone(),
         };
-        if outbox
-            .session(SessionMessage::CheckoutDiffUpdate(update))
+        if !outbox
+            .push(SessionMessage::CheckoutDiffUpdate(update))
             .await
-            .is_err()
         {
             return;
         }

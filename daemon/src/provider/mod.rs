@@ -17,7 +17,6 @@
 pub mod acp;
 pub mod launch;
 pub mod registry;
-pub(crate) mod requests;
 
 pub use registry::ProviderRegistry;
 

@@ -8,11 +8,13 @@
 //! (atomically); timelines only grow. Loading also repairs what a crash
 //! leaves behind: a torn last timeline line is cut off, an agent that was
 //! `running` becomes `error` ("daemon restarted mid-turn") and its pending
-//! permissions expire, because the turn that asked for them is gone.
+//! permissions expire, because the turn that asked for them is gone; an
+//! acknowledged message whose turn never started gets an `error` row and
+//! the agent `error` ("not run: the daemon restarted").
 //!
 //! Why loading reads only the records: which agents need a repair is in
-//! the record (its `status` and `pendingPermissions`), and only a `running`
-//! one needs a timeline row (the lost-turn note). Every other log is
+//! the record (its `status`, `pendingPermissions` and `unstartedMessage`),
+//! and only those need a timeline row (the lost-turn or unrun-message note). Every other log is
 //! indexed, and a torn last line cut, the first time it is used (see
 //! `log::TimelineLog`), so start-up time does not grow with timeline size.
 
@@ -38,6 +40,10 @@ pub(crate) const RECORD_FILE: &str = "agent.json";
 
 /// `lastError` of an agent whose turn was cut short by a daemon restart.
 pub(crate) const RESTARTED_MID_TURN: &str = "daemon restarted mid-turn";
+
+/// `lastError` of an agent whose acknowledged message never started its
+/// turn because the daemon stopped first.
+pub(crate) const NOT_RUN_RESTARTED: &str = "not run: the daemon restarted";
 
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -305,6 +311,22 @@ fn repair(record: &mut AgentRecord, log: &mut TimelineLog) -> bool {
     if !expired.is_empty() {
         changed = true;
     }
+    // A message acknowledged whose turn never started: say so, never run
+    // it silently later (nor twice: its row keeps its `messageId`).
+    if record.unstarted_message.take().is_some() {
+        changed = true;
+        if record.status != AgentStatus::Running {
+            let message = format!("The message was {NOT_RUN_RESTARTED}.");
+            if let Err(err) = log.append(now.clone(), TimelineItem::Error { message }) {
+                tracing::error!(agent = %record.id, %err, "cannot note the unrun message in the timeline");
+            }
+            record.status = AgentStatus::Error;
+            record.last_error = Some(NOT_RUN_RESTARTED.to_owned());
+            record.requires_attention = true;
+            record.attention_reason = Some(AttentionReason::Error);
+            record.attention_timestamp = Some(now.clone());
+        }
+    }
     match record.status {
         AgentStatus::Running => {
             let mut message = format!("The {RESTARTED_MID_TURN}; the turn was lost.");
@@ -366,6 +388,7 @@ mod tests {
             pending_permissions: Vec::new(),
             last_usage: None,
             available_modes: Vec::new(),
+            unstarted_message: None,
             epoch: "ep".into(),
         }
     }

@@ -82,6 +82,13 @@ pub(crate) struct AgentRecord {
     /// Modes the last live session offered (shown while none runs).
     #[serde(default)]
     pub available_modes: Vec<AgentMode>,
+    /// The `messageId` of a user message that is stored and acknowledged
+    /// but whose turn has not started yet: set with the message row (both
+    /// synced before the acknowledgement), cleared when the turn starts or
+    /// its start fails. Still set at load means the daemon died in between,
+    /// and the message is marked as not run (see `store::repair`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unstarted_message: Option<String>,
     /// Timeline epoch: made once at creation, never changes (the log is
     /// never rewritten), so client cursors survive restarts.
     pub epoch: String,

@@ -224,17 +224,9 @@ pub fn assert_has_keys_of(ours: &Value, theirs: &Value) {
     }
 }
 
-/// Lines of a fixture copied into `daemon/tests/data/`.
+/// Lines of a Paseo frame fixture, kept once in `protocol/tests/data/`.
 pub fn fixture(name: &str) -> Vec<protocol::testing::FixtureFrame> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).expect("fixture line"))
-        .collect()
+    protocol::testing::fixture_frames(name)
 }
 
 /// Fails fast, with the fix, when the test agent is not built next to the

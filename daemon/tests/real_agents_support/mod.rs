@@ -9,6 +9,7 @@
 //! that every agent process inherits from the daemon: that is how the
 //! tests find agent processes left running.
 
+#![allow(unsafe_code, reason = "kill(2) on processes this test spawned")]
 #![allow(dead_code)] // each test uses a different subset
 
 use std::io::{BufRead, BufReader};

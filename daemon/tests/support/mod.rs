@@ -2,6 +2,7 @@
 //! WebSocket client and a minimal HTTP/1.1 GET. Every wait has a deadline;
 //! nothing sleeps to hide a race.
 
+#![allow(unsafe_code, reason = "kill(2) on the daemon this test spawned")]
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,6 +1,11 @@
 //! A global allocator that counts live heap bytes, to measure what one idle
 //! daemon connection costs the hub (kernel socket buffers are not included).
 
+#![allow(
+    unsafe_code,
+    reason = "a counting GlobalAlloc that delegates to System"
+)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 

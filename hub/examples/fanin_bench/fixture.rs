@@ -1,13 +1,13 @@
 //! Templates taken from frames a real Paseo daemon sent (the recorded
-//! fixture in `tests/data/`), so the benchmark decodes realistic payloads.
+//! fixture in `protocol/tests/data/`), so the benchmark decodes realistic payloads.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 fn recorded_in_messages() -> Vec<Value> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/paseo-v1-head-frames.jsonl");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../protocol/tests/data/paseo-v1-head-frames.jsonl");
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     text.lines()

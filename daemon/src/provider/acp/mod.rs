@@ -29,6 +29,8 @@ pub mod mapping;
 pub mod process;
 mod provider;
 mod session;
+mod timeouts;
 
-pub use provider::{AcpProvider, AcpProviderConfig, AcpTimeouts};
+pub use provider::{AcpProvider, AcpProviderConfig};
 pub use session::AcpSession;
+pub use timeouts::AcpTimeouts;

@@ -254,6 +254,10 @@ impl Drop for AgentProcess {
 
 /// Sends `signal` to process group `pgid`; a group that is already gone is
 /// fine.
+#[allow(
+    unsafe_code,
+    reason = "libc calls on our own agent process groups (see SAFETY)"
+)]
 fn kill_group(pgid: i32, signal: i32) {
     if pgid <= 1 {
         return;
@@ -269,12 +273,20 @@ fn kill_group(pgid: i32, signal: i32) {
 }
 
 /// Whether any process of group `pgid` is still alive (or a zombie).
+#[allow(
+    unsafe_code,
+    reason = "libc calls on our own agent process groups (see SAFETY)"
+)]
 pub fn group_exists(pgid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence.
     unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
 #[cfg(target_os = "linux")]
+#[allow(
+    unsafe_code,
+    reason = "libc calls on our own agent process groups (see SAFETY)"
+)]
 fn set_parent_death_signal(cmd: &mut Command) {
     // SAFETY: getpid is async-signal-safe.
     let parent = unsafe { libc::getpid() };

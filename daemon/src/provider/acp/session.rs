@@ -22,7 +22,7 @@ use super::errors::ErrorContext;
 use super::handler::HandlerState;
 use super::jsonrpc::METHOD_NOT_FOUND;
 use super::process::AgentProcess;
-use super::provider::AcpTimeouts;
+use super::timeouts::AcpTimeouts;
 use crate::provider::{AgentSession, ProviderError, TurnEnd};
 
 /// Everything a session's futures share.
