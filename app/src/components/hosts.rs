@@ -68,6 +68,11 @@ fn HostRow(profile_id: String, label: String, ws_url: String) -> impl IntoView {
             .keys()
             .iter()
             .filter(|k| k.profile_id == id)
+            .filter(|k| {
+                directory
+                    .agent(k)
+                    .is_some_and(|c| c.snapshot.with(|a| a.archived_at.is_none()))
+            })
             .count()
     };
     let id = profile_id.clone();
