@@ -244,11 +244,16 @@ fn size(root: &Path) -> Result<()> {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .context("gzip")?;
-        gz.stdin.take().context("gzip stdin")?.write_all(&bytes)?;
+        // Feed stdin from a thread: gzip's output fills its pipe before a
+        // big input is written, and reading only afterwards deadlocks.
+        let mut stdin = gz.stdin.take().context("gzip stdin")?;
+        let feeder = std::thread::spawn(move || stdin.write_all(&bytes).map(|()| bytes.len()));
         let out = gz.wait_with_output()?;
+        let raw = feeder
+            .join()
+            .map_err(|_| anyhow::anyhow!("gzip feeder panicked"))??;
         println!(
-            "{name}: {} bytes raw, {} bytes gzip -9",
-            bytes.len(),
+            "{name}: {raw} bytes raw, {} bytes gzip -9",
             out.stdout.len()
         );
     }
