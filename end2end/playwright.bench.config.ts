@@ -7,6 +7,7 @@ import base from "./playwright.config";
 export default defineConfig({
   ...base,
   testDir: "./bench",
+  testMatch: /.*\.bench\.ts$/,
   timeout: 20 * 60_000,
   globalTimeout: 40 * 60_000,
 });
