@@ -14,6 +14,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod contract;
 pub mod directory;
 pub mod drafts;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod live;
 pub mod markdown;
 pub mod registry;
 pub mod routes;
+pub mod session;
 pub mod snapshots;
 pub mod time;
 
@@ -68,7 +70,7 @@ pub fn App() -> impl IntoView {
     let directory = directory::provide_directory();
     let drafts = drafts::provide_drafts();
     let send_errors = drafts::provide_send_errors();
-    live::start_after_hydration(live, directory, drafts, send_errors);
+    start_after_hydration(live, directory, drafts, send_errors);
     view! {
         <Stylesheet id="leptos" href="/pkg/paseo-web.css" />
         <Title text="Paseo — all your agents" />
@@ -86,4 +88,28 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// After hydration (never during SSR): loads the registry, drafts and cached
+/// sessions, opens the channel and starts the queue sender.
+fn start_after_hydration(
+    state: live::LiveState,
+    directory: crate::directory::Directory,
+    drafts: crate::drafts::Drafts,
+    send_errors: crate::drafts::SendErrors,
+) {
+    Effect::new(move |_| {
+        state.hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            live::client::start(state, directory);
+            for profile in state.profiles.get_untracked() {
+                drafts.load(&profile.id);
+            }
+            crate::drafts::storage::follow_other_tabs(drafts);
+            crate::drafts::sender::start(drafts, directory, state, send_errors);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (directory, drafts, send_errors);
+    });
 }

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::contract::LiveTimelineItem;
 use crate::error::AppError;
-use crate::live::messages::LiveTimelineItem;
 
 /// One page of rows before a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,9 +7,9 @@
 //! one item, a status change one row. Nothing here opens a socket; the live
 //! client (`live::client`) calls [`Directory::apply`].
 //!
-//! Reads: [`use_directory`] (everything), [`Directory::session_for`]
-//! (`use_session_for_server`), [`Directory::daemon_session`]
-//! (`use_daemon_session` with its options).
+//! Reads: [`use_directory`] (everything); which profile a route names, and
+//! whether its session is current, is `crate::session` (it joins this with
+//! the connections context).
 
 pub mod model;
 pub mod ordering;
@@ -24,8 +24,7 @@ use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry};
 pub use model::{AgentKey, Change, DirectoryModel, SessionModel};
 pub use timeline::{DisplayItem, TimelineChange, TimelineModel};
 
-use crate::live::messages::{LiveTimelineItem, ServerMessage};
-use crate::live::{ConnectionStatus, HostState, LiveState};
+use crate::contract::{LiveTimelineItem, ServerMessage};
 
 /// One agent's signals.
 #[derive(Clone)]
@@ -57,31 +56,6 @@ impl TimelineCell {
     }
 }
 
-/// Why a daemon session cannot be used (`DaemonSessionUnavailableError`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DaemonSessionUnavailableError {
-    pub server_id: String,
-}
-
-/// Options of [`Directory::daemon_session`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SessionOptions {
-    /// The caller shows its own inline placeholder (no console warning).
-    pub suppress_unavailable_alert: bool,
-    /// An offline or unanswered daemon still yields its (stale) session.
-    pub allow_unavailable: bool,
-}
-
-/// A resolved daemon session: the profile it is, and whether what it holds
-/// is current.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DaemonSession {
-    pub profile_id: String,
-    pub status: ConnectionStatus,
-    /// Live data on this page and the host online, and the tab's channel up.
-    pub fresh: bool,
-}
-
 /// The reactive directory (a `Copy` handle).
 #[derive(Clone, Copy)]
 pub struct Directory {
@@ -99,12 +73,11 @@ pub struct Directory {
     generation: StoredValue<u64>,
     /// Agents opened on this page, most recent first (snapshot timelines).
     recent: StoredValue<Vec<AgentKey>>,
-    live: LiveState,
 }
 
 /// Provides the directory; call once at the root, after the live state.
 pub fn provide_directory() -> Directory {
-    let directory = Directory::new(expect_context::<LiveState>());
+    let directory = Directory::new();
     provide_context(directory);
     directory
 }
@@ -115,7 +88,7 @@ pub fn use_directory() -> Directory {
 }
 
 impl Directory {
-    fn new(live: LiveState) -> Self {
+    fn new() -> Self {
         Directory {
             model: StoredValue::new(DirectoryModel::default()),
             keys: RwSignal::new(Vec::new()),
@@ -127,7 +100,6 @@ impl Directory {
             tab_token: RwSignal::new(None),
             generation: StoredValue::new(0),
             recent: StoredValue::new(Vec::new()),
-            live,
         }
     }
 
@@ -485,66 +457,5 @@ impl Directory {
     /// The followed timelines (tracked).
     pub fn followed(&self) -> Vec<AgentKey> {
         self.follows.with(|f| f.keys().cloned().collect())
-    }
-
-    /// `useSessionForServer`: the profile a route's `server_id` names: a
-    /// registry profile id, or the `srv_` id one of this tab's profiles
-    /// reported (never another browser's). `None` if neither (yet).
-    pub fn session_for(&self, server_id: &str) -> Option<String> {
-        let profiles = self.live.profiles.get();
-        if profiles.iter().any(|p| p.id == server_id) {
-            return Some(server_id.to_owned());
-        }
-        let hosts = self.live.hosts.get();
-        profiles
-            .iter()
-            .find(|p| hosts.get(&p.id).and_then(|h| h.daemon_id.as_deref()) == Some(server_id))
-            .map(|p| p.id.clone())
-            .or_else(|| {
-                self.model.with_value(|m| {
-                    m.sessions
-                        .iter()
-                        .find(|(id, s)| {
-                            s.daemon_id.as_deref() == Some(server_id)
-                                && profiles.iter().any(|p| &p.id == *id)
-                        })
-                        .map(|(id, _)| id.clone())
-                })
-            })
-    }
-
-    /// `useDaemonSession`: the session of `server_id`, or why not. An
-    /// offline daemon's session exists and is stale: it is returned when
-    /// `allow_unavailable`, else it is an error.
-    pub fn daemon_session(
-        &self,
-        server_id: &str,
-        options: SessionOptions,
-    ) -> Result<DaemonSession, DaemonSessionUnavailableError> {
-        let unavailable = || {
-            if !options.suppress_unavailable_alert {
-                leptos::logging::warn!("no daemon session for {server_id}");
-            }
-            DaemonSessionUnavailableError {
-                server_id: server_id.to_owned(),
-            }
-        };
-        let Some(profile_id) = self.session_for(server_id) else {
-            return Err(unavailable());
-        };
-        let host: Option<HostState> = self.live.hosts.with(|h| h.get(&profile_id).cloned());
-        let status = host
-            .map(|h| h.status)
-            .unwrap_or(ConnectionStatus::Connecting);
-        let channel_up = self.live.channel.get() == crate::live::ChannelStatus::Open;
-        let fresh = channel_up && status == ConnectionStatus::Online && self.is_live(&profile_id);
-        if !fresh && !options.allow_unavailable {
-            return Err(unavailable());
-        }
-        Ok(DaemonSession {
-            profile_id,
-            status,
-            fresh,
-        })
     }
 }

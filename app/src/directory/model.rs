@@ -14,7 +14,7 @@ use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry, Timeline
 use serde::{Deserialize, Serialize};
 
 use super::timeline::{Row, TimelineChange, TimelineModel};
-use crate::live::messages::{LiveTimelineItem, ServerMessage};
+use crate::contract::{LiveTimelineItem, ServerMessage};
 
 /// `(profile_id, agent_id)`: an agent is only ever named with its host.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

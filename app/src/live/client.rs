@@ -17,10 +17,10 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::messages::{
+use super::{ChannelStatus, HostState, LiveState};
+use crate::contract::{
     BrowserMessage, ProfileCursors, ServerMessage, TimelineCursor, WatchedProfile,
 };
-use super::{ChannelStatus, HostState, LiveState};
 use crate::directory::{AgentKey, Change, Directory, TimelineChange};
 use crate::{config, registry, snapshots};
 

@@ -6,10 +6,11 @@
 //! one WebSocket to the web server, sends `watch`, and applies every `state`
 //! message. Components only read signals; nothing else opens sockets.
 
-pub mod messages;
+/// The wire contract, kept at `app::live::messages` for the server.
+pub use crate::contract as messages;
 
 #[cfg(feature = "hydrate")]
-mod client;
+pub mod client;
 
 use std::collections::BTreeMap;
 
@@ -111,28 +112,4 @@ impl LiveState {
                 .unwrap_or_else(|| profile_id.to_owned())
         })
     }
-}
-
-/// After hydration (never during SSR): loads the registry, drafts and cached
-/// sessions, opens the channel and starts the queue sender.
-pub fn start_after_hydration(
-    state: LiveState,
-    directory: crate::directory::Directory,
-    drafts: crate::drafts::Drafts,
-    send_errors: crate::drafts::SendErrors,
-) {
-    Effect::new(move |_| {
-        state.hydrated.set(true);
-        #[cfg(feature = "hydrate")]
-        {
-            client::start(state, directory);
-            for profile in state.profiles.get_untracked() {
-                drafts.load(&profile.id);
-            }
-            crate::drafts::storage::follow_other_tabs(drafts);
-            crate::drafts::sender::start(drafts, directory, state, send_errors);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (directory, drafts, send_errors);
-    });
 }

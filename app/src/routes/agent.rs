@@ -15,8 +15,9 @@ use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
 use crate::components::permission::Permissions;
 use crate::components::timeline::Timeline;
-use crate::directory::{AgentKey, SessionOptions, use_directory};
+use crate::directory::{AgentKey, use_directory};
 use crate::live::use_live;
+use crate::session::{SessionOptions, daemon_session};
 
 #[component]
 pub fn AgentPage() -> impl IntoView {
@@ -31,8 +32,7 @@ pub fn AgentPage() -> impl IntoView {
             suppress_unavailable_alert: true,
             allow_unavailable: true,
         };
-        directory
-            .daemon_session(&server_id(), options)
+        daemon_session(live, directory, &server_id(), options)
             .ok()
             .map(|s| s.profile_id)
     });
