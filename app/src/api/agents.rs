@@ -400,3 +400,36 @@ pub async fn import_agent(
         other => Err(unexpected("import_agent_request", &other)),
     }
 }
+
+/// Sets the model's thinking option (`None`: the provider default).
+#[server(endpoint = "agents/thinking")]
+pub async fn set_thinking(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+    option_id: Option<String>,
+) -> Result<(), AppError> {
+    use protocol::{SessionMessage, SessionRequest, SetAgentThinkingRequest};
+
+    use super::ssr::{call, request_id};
+    let request = SetAgentThinkingRequest {
+        agent_id,
+        thinking_option_id: non_empty(option_id),
+        request_id: request_id("thinking"),
+    };
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::SetAgentThinkingRequest(request),
+    )
+    .await?
+    {
+        SessionMessage::SetAgentThinkingResponse(ack) if !ack.accepted => Err(AppError::Rpc {
+            code: None,
+            message: ack
+                .error
+                .unwrap_or_else(|| "the agent refused the thinking option".into()),
+        }),
+        _ => Ok(()),
+    }
+}

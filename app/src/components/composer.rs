@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use protocol::AgentStatus;
 
-use crate::api::agents::{cancel_agent, set_mode, set_model};
+use crate::api::agents::{cancel_agent, set_mode, set_model, set_thinking};
 use crate::directory::{AgentKey, use_directory};
 use crate::drafts::{Queued, use_drafts, use_send_errors};
 use crate::live::use_live;
@@ -242,6 +242,39 @@ fn Pickers(key: AgentKey) -> impl IntoView {
         let agent = agent.clone();
         move || agent().and_then(|a| a.model).unwrap_or_default()
     };
+    // The current model's thinking options, and the one in effect.
+    let thinking = {
+        let agent = agent.clone();
+        let models = models.clone();
+        move || {
+            let a = agent();
+            let model = a.as_ref().and_then(|a| a.model.clone()).unwrap_or_default();
+            let current = a.and_then(|a| a.effective_thinking_option_id.or(a.thinking_option_id));
+            let options = models()
+                .into_iter()
+                .find(|m| m.id == model)
+                .and_then(|m| m.thinking_options)
+                .unwrap_or_default();
+            (options, current)
+        }
+    };
+    let k = key.clone();
+    let on_thinking = move |ev| {
+        let option = event_target_value(&ev);
+        let Some(token) = directory.tab_token.get_untracked() else {
+            return;
+        };
+        let k = k.clone();
+        leptos::task::spawn_local(async move {
+            let option = (!option.is_empty()).then_some(option);
+            error.set(
+                set_thinking(token, k.profile_id, k.agent_id, option)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+            );
+        });
+    };
     view! {
         <div class="pickers">
             <Show when={let modes = modes.clone(); move || !modes().0.is_empty()}>
@@ -268,6 +301,21 @@ fn Pickers(key: AgentKey) -> impl IntoView {
                             models().into_iter().map(|m| {
                                 let selected = current == m.id;
                                 view! { <option value=m.id.clone() selected=selected>{m.label.clone()}</option> }
+                            }).collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
+            <Show when={let thinking = thinking.clone(); move || !thinking().0.is_empty()}>
+                <label>
+                    "Thinking "
+                    <select on:change=on_thinking.clone() aria-label="Thinking">
+                        <option value="">"Provider default"</option>
+                        {let thinking = thinking.clone(); move || {
+                            let (options, current) = thinking();
+                            options.into_iter().map(|o| {
+                                let selected = current.as_deref() == Some(o.id.as_str());
+                                view! { <option value=o.id.clone() selected=selected>{o.label.clone()}</option> }
                             }).collect_view()
                         }}
                     </select>
