@@ -1,4 +1,5 @@
 //! Views shared by several routes, grouped by feature.
+pub mod action;
 pub mod agent_list;
 pub mod composer;
 pub mod create_dialog;

@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 use crate::contract::LiveTimelineItem;
 use crate::error::AppError;
 
+/// A daemon page entry as the live channel carries a row.
+#[cfg(feature = "ssr")]
+fn live_item(entry: protocol::TimelineEntry) -> LiveTimelineItem {
+    LiveTimelineItem {
+        seq_start: entry.seq_start,
+        seq_end: entry.seq_end,
+        item: serde_json::to_value(&entry.item).unwrap_or_default(),
+        provider: entry.provider,
+        timestamp: entry.timestamp,
+    }
+}
+
 /// One page of rows before a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OlderPage {
@@ -55,17 +67,7 @@ pub async fn fetch_older(
     Ok(OlderPage {
         epoch: page.epoch,
         has_older: page.has_older,
-        items: page
-            .entries
-            .into_iter()
-            .map(|entry| LiveTimelineItem {
-                seq_start: entry.seq_start,
-                seq_end: entry.seq_end,
-                item: serde_json::to_value(&entry.item).unwrap_or_default(),
-                provider: entry.provider,
-                timestamp: entry.timestamp,
-            })
-            .collect(),
+        items: page.entries.into_iter().map(live_item).collect(),
     })
 }
 
@@ -122,16 +124,6 @@ pub async fn server_tail(
         agent,
         epoch: page.epoch,
         has_older: page.has_older,
-        items: page
-            .entries
-            .into_iter()
-            .map(|entry| LiveTimelineItem {
-                seq_start: entry.seq_start,
-                seq_end: entry.seq_end,
-                item: serde_json::to_value(&entry.item).unwrap_or_default(),
-                provider: entry.provider,
-                timestamp: entry.timestamp,
-            })
-            .collect(),
+        items: page.entries.into_iter().map(live_item).collect(),
     }))
 }

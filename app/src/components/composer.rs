@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use protocol::AgentStatus;
 
+use super::action::act;
 use crate::api::agents::{cancel_agent, set_mode, set_model, set_thinking};
 use crate::directory::{AgentKey, use_directory};
 use crate::drafts::{Queued, use_drafts, use_send_errors};
@@ -38,14 +39,9 @@ pub fn Composer(key: AgentKey) -> impl IntoView {
 
     let k = key.clone();
     let cancel = move || {
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            if let Err(e) = cancel_agent(token, k.profile_id, k.agent_id).await {
-                error.set(Some(e.to_string()));
-            }
+        act(directory, error, move |token| {
+            cancel_agent(token, k.profile_id, k.agent_id)
         });
     };
     let k = key.clone();
@@ -200,34 +196,17 @@ fn Pickers(key: AgentKey) -> impl IntoView {
     let k = key.clone();
     let on_mode = move |ev| {
         let mode = event_target_value(&ev);
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            error.set(
-                set_mode(token, k.profile_id, k.agent_id, mode)
-                    .await
-                    .err()
-                    .map(|e| e.to_string()),
-            );
+        act(directory, error, move |token| {
+            set_mode(token, k.profile_id, k.agent_id, mode)
         });
     };
     let k = key.clone();
     let on_model = move |ev| {
-        let model = event_target_value(&ev);
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
+        let model = Some(event_target_value(&ev)).filter(|m| !m.is_empty());
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            let model = (!model.is_empty()).then_some(model);
-            error.set(
-                set_model(token, k.profile_id, k.agent_id, model)
-                    .await
-                    .err()
-                    .map(|e| e.to_string()),
-            );
+        act(directory, error, move |token| {
+            set_model(token, k.profile_id, k.agent_id, model)
         });
     };
     let modes = {
@@ -260,19 +239,10 @@ fn Pickers(key: AgentKey) -> impl IntoView {
     };
     let k = key.clone();
     let on_thinking = move |ev| {
-        let option = event_target_value(&ev);
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
+        let option = Some(event_target_value(&ev)).filter(|o| !o.is_empty());
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            let option = (!option.is_empty()).then_some(option);
-            error.set(
-                set_thinking(token, k.profile_id, k.agent_id, option)
-                    .await
-                    .err()
-                    .map(|e| e.to_string()),
-            );
+        act(directory, error, move |token| {
+            set_thinking(token, k.profile_id, k.agent_id, option)
         });
     };
     view! {

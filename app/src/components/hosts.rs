@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::action::act;
 use crate::api::agents::retry_host;
 use crate::directory::use_directory;
 use crate::hosts::{HostView, server_hosts};
@@ -76,16 +77,10 @@ fn HostRow(profile_id: String, label: String, ws_url: String) -> impl IntoView {
             .count()
     };
     let id = profile_id.clone();
-    let (retry_error, set_retry_error) = signal(None::<String>);
+    let retry_error = RwSignal::new(None::<String>);
     let retry = move |_| {
         let id = id.clone();
-        let Some(token) = directory.tab_token.get_untracked() else {
-            set_retry_error.set(Some("not connected to the web server".into()));
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            set_retry_error.set(retry_host(token, id).await.err().map(|e| e.to_string()));
-        });
+        act(directory, retry_error, move |token| retry_host(token, id));
     };
     let offline = Signal::derive(move || {
         host.get()

@@ -11,6 +11,7 @@ use crate::api::agents::{
     archive_agent, clear_attention, delete_agent, rename_agent, unarchive_agent,
 };
 use crate::api::timeline::server_tail;
+use crate::components::action::act;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
 use crate::components::permission::Permissions;
@@ -159,48 +160,24 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             else {
                 return;
             };
-            let Some(token) = directory.tab_token.get_untracked() else {
-                return;
-            };
             let k = k.clone();
-            leptos::task::spawn_local(async move {
-                error.set(
-                    rename_agent(token, k.profile_id, k.agent_id, title)
-                        .await
-                        .err()
-                        .map(|e| e.to_string()),
-                );
+            act(directory, error, move |token| {
+                rename_agent(token, k.profile_id, k.agent_id, title)
             });
         }
     };
     let k = key.clone();
     let archive = move |_| {
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            error.set(
-                archive_agent(token, k.profile_id, k.agent_id)
-                    .await
-                    .err()
-                    .map(|e| e.to_string()),
-            );
+        act(directory, error, move |token| {
+            archive_agent(token, k.profile_id, k.agent_id)
         });
     };
     let k = key.clone();
     let unarchive = move |_| {
-        let Some(token) = directory.tab_token.get_untracked() else {
-            return;
-        };
         let k = k.clone();
-        leptos::task::spawn_local(async move {
-            error.set(
-                unarchive_agent(token, k.profile_id, k.agent_id)
-                    .await
-                    .err()
-                    .map(|e| e.to_string()),
-            );
+        act(directory, error, move |token| {
+            unarchive_agent(token, k.profile_id, k.agent_id)
         });
     };
     let archived = {
