@@ -19,6 +19,13 @@
 //! - `CRASH_NOW`: sends one chunk, then exits with code 3.
 //! - `FAIL_AUTH`: answers with error -32000 "Authentication required".
 //! - `USE_TODO`: sends a `plan` update with two entries before the reply.
+//! - `REPLY_FILE=<path>`: the reply is that file's text, in 64-char chunks.
+//! - `CHUNKS=<n>[@<rate>]`: the reply is `n` chunks, optionally paced.
+//! - `TOOLS`: one completed tool call of each kind (execute, read, search,
+//!   fetch, think, other) before the reply.
+//! - `COMPACT`: a `compaction` update (loading, then completed; a Paseo
+//!   extension our daemon maps to a compaction item) before the reply.
+//! - `ITEMS=<n>`: `n` separate completed `read` tool calls, one row each.
 //!
 //! Modes are `default` and `acceptEdits`; the prompt `/markers` replies with
 //! the marker list. A second prompt while a turn runs gets error -32603.
@@ -71,6 +78,10 @@ Markers anywhere in the prompt text:
                        <rate> a second when given.
   FAIL_AUTH            error -32000 \"Authentication required\".
   USE_TODO             a plan update with two entries before the reply.
+  TOOLS                one completed tool call of each kind (execute, read,
+                       search, fetch, think, other) before the reply.
+  COMPACT              a compaction update (loading, then completed).
+  ITEMS=<n>            n separate completed read tool calls, one row each.
 
 Modes: default (asks before edits) and acceptEdits. The prompt \"/markers\"
 replies with this list in short. A second prompt while a turn runs in the

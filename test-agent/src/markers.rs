@@ -6,7 +6,8 @@ pub const DEFAULT_EDIT_PATH: &str = "notes.md";
 
 /// The reply to the `/markers` command.
 pub const SUMMARY: &str = "Markers: EDIT_FILE[=path], PLEASE_BE_SLOW, HANG_FOREVER, \
-CRASH_NOW, FAIL_AUTH, USE_TODO, REPLY_FILE=path, CHUNKS=n[@rate]. Anything else gets \"Hi there!\".";
+CRASH_NOW, FAIL_AUTH, USE_TODO, REPLY_FILE=path, CHUNKS=n[@rate], TOOLS, COMPACT, ITEMS=n. \
+Anything else gets \"Hi there!\".";
 
 /// What the prompt text asks the turn to do.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,6 +33,15 @@ pub struct Markers {
     /// `CHUNKS=<n>[@<per second>]`: the reply is `n` chunks `c1 c2 …`,
     /// optionally paced (the browser's streaming checks and benchmark).
     pub chunks: Option<(u32, Option<u32>)>,
+    /// `TOOLS`: one completed tool call of each kind the screens render
+    /// (execute, read, search, fetch, think, other) before the reply.
+    pub tools: bool,
+    /// `COMPACT`: a context compaction (started, then completed) before the
+    /// reply, as the `compaction` session update our daemon understands.
+    pub compact: bool,
+    /// `ITEMS=<n>`: `n` separate completed `read` tool calls, one row each:
+    /// long timelines made quickly (the browser's bounded mounting).
+    pub items: Option<u32>,
 }
 
 impl Markers {
@@ -57,6 +67,10 @@ impl Markers {
                 }
                 continue;
             }
+            if let Some(count) = word.strip_prefix("ITEMS=") {
+                markers.items = count.parse::<u32>().ok().map(|n| n.min(100_000));
+                continue;
+            }
             if let Some(path) = word.strip_prefix("EDIT_FILE=") {
                 let path = if path.is_empty() {
                     DEFAULT_EDIT_PATH
@@ -73,6 +87,8 @@ impl Markers {
                 "CRASH_NOW" => markers.crash = true,
                 "FAIL_AUTH" => markers.fail_auth = true,
                 "USE_TODO" => markers.todo = true,
+                "TOOLS" => markers.tools = true,
+                "COMPACT" => markers.compact = true,
                 _ => {}
             }
         }
@@ -103,6 +119,14 @@ mod tests {
         let m = Markers::parse("please EDIT_FILE, then USE_TODO.\nCRASH_NOW");
         assert_eq!(m.edit.as_deref(), Some("notes.md"));
         assert!(m.todo && m.crash && !m.slow && !m.hang && !m.fail_auth);
+    }
+
+    #[test]
+    fn tools_compact_and_items() {
+        let m = Markers::parse("TOOLS COMPACT ITEMS=3");
+        assert!(m.tools && m.compact);
+        assert_eq!(m.items, Some(3));
+        assert_eq!(Markers::parse("ITEMS=lots").items, None);
     }
 
     #[test]

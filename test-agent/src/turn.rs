@@ -135,6 +135,27 @@ impl Turn {
         if markers.todo {
             self.update(plan_update()).await;
         }
+        if markers.compact {
+            for status in ["loading", "completed"] {
+                self.update(json!({"sessionUpdate": "compaction", "status": status,
+                    "trigger": "manual", "preTokens": 48_200}))
+                    .await;
+            }
+        }
+        if markers.tools {
+            for update in tool_kinds() {
+                self.update(update).await;
+            }
+        }
+        if let Some(count) = markers.items {
+            for i in 1..=count {
+                self.update(json!({"sessionUpdate": "tool_call",
+                    "toolCallId": format!("item_{i}"), "title": format!("Read part {i}"),
+                    "kind": "read", "status": "completed",
+                    "rawInput": {"path": format!("part-{i}.txt")}}))
+                    .await;
+            }
+        }
         if let Some(path) = &markers.edit
             && self.edit(path).await == Stop::Cancelled
         {
@@ -305,6 +326,30 @@ impl Turn {
 }
 
 /// The `USE_TODO` plan.
+/// One completed tool call of each kind the browser renders by kind.
+fn tool_kinds() -> Vec<Value> {
+    let text = |t: &str| json!([{"type": "content", "content": {"type": "text", "text": t}}]);
+    let call = |id: &str, kind: &str, title: &str, input: Value, output: Value, content: Value| {
+        json!({"sessionUpdate": "tool_call", "toolCallId": id, "title": title, "kind": kind,
+            "status": "completed", "rawInput": input, "rawOutput": output, "content": content})
+    };
+    vec![
+        call("tool_shell", "execute", "Run tests",
+            json!({"command": ["cargo", "test", "--quiet"], "cwd": "."}),
+            json!({"output": "test result: ok. 12 passed", "exitCode": 0}), json!([])),
+        call("tool_read", "read", "Read README.md", json!({"path": "README.md", "offset": 1, "limit": 40}),
+            Value::Null, text("# Project\nRead me first.")),
+        call("tool_search", "search", "Search TODO", json!({"pattern": "TODO"}),
+            Value::Null, text("src/main.rs:3: // TODO tidy")),
+        call("tool_fetch", "fetch", "Fetch docs", json!({"url": "https://example.com/docs"}),
+            Value::Null, text("Example Domain")),
+        call("tool_think", "think", "Plan the change", Value::Null, Value::Null,
+            text("First the parser, then the tests.")),
+        call("tool_other", "other", "Custom tool", json!({"answer": 42}),
+            json!({"ok": true}), json!([])),
+    ]
+}
+
 fn plan_update() -> Value {
     json!({"sessionUpdate": "plan", "entries": [
         {"content": "Read the request", "priority": "high", "status": "completed"},

@@ -10,7 +10,10 @@
 
 use std::collections::HashMap;
 
-use protocol::{TimelineItem, TodoEntry, ToolCallDetail, ToolCallItem, ToolCallStatus};
+use protocol::{
+    CompactionStatus, CompactionTrigger, TimelineItem, TodoEntry, ToolCallDetail, ToolCallItem,
+    ToolCallStatus,
+};
 use serde_json::{Value, json};
 
 /// What one update turns into.
@@ -81,6 +84,10 @@ impl UpdateMapper {
                 .map(|state| vec![Mapped::Item(TimelineItem::ToolCall(tool_item(&state)))])
                 .unwrap_or_default(),
             "plan" => vec![Mapped::Item(todo_item(update))],
+            // Not an ACP update: our extension for agents that report a
+            // context compaction (the test agent's `COMPACT`), mapped to
+            // Paseo's `compaction` item.
+            "compaction" => vec![Mapped::Item(compaction_item(update))],
             "current_mode_update" => str_at(update, "currentModeId")
                 .map(|mode| vec![Mapped::ModeChanged(mode.to_owned())])
                 .unwrap_or_default(),
@@ -388,6 +395,24 @@ fn todo_item(update: &Value) -> TimelineItem {
         })
         .unwrap_or_default();
     TimelineItem::Todo { items }
+}
+
+fn compaction_item(update: &Value) -> TimelineItem {
+    let status = match str_at(update, "status") {
+        Some("completed") => CompactionStatus::Completed,
+        Some("loading") | None => CompactionStatus::Loading,
+        Some(_) => CompactionStatus::Unknown,
+    };
+    let trigger = str_at(update, "trigger").map(|t| match t {
+        "auto" => CompactionTrigger::Auto,
+        "manual" => CompactionTrigger::Manual,
+        _ => CompactionTrigger::Unknown,
+    });
+    TimelineItem::Compaction {
+        status,
+        trigger,
+        pre_tokens: update.get("preTokens").and_then(Value::as_u64),
+    }
 }
 
 fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {

@@ -244,3 +244,27 @@ fn a_tool_without_a_kind_is_named_by_the_agents_tool_name_then_its_title() {
         "Paseo's title fallback"
     );
 }
+
+#[test]
+fn the_compaction_extension_becomes_a_compaction_item() {
+    let mut mapper = UpdateMapper::default();
+    let update = json!({"sessionUpdate": "compaction", "status": "completed",
+        "trigger": "manual", "preTokens": 48200});
+    assert_eq!(
+        mapper.map(&update),
+        [Mapped::Item(TimelineItem::Compaction {
+            status: protocol::CompactionStatus::Completed,
+            trigger: Some(protocol::CompactionTrigger::Manual),
+            pre_tokens: Some(48200),
+        })]
+    );
+    let odd = json!({"sessionUpdate": "compaction", "status": "exploded", "trigger": 3});
+    assert_eq!(
+        mapper.map(&odd),
+        [Mapped::Item(TimelineItem::Compaction {
+            status: protocol::CompactionStatus::Unknown,
+            trigger: None,
+            pre_tokens: None,
+        })]
+    );
+}
