@@ -360,6 +360,55 @@ pub async fn unarchive_agent(
     Ok(())
 }
 
+/// Reopens an agent's stored provider session as a **new** agent of the
+/// same host (Paseo's resume): the host looks up the agent's persistence
+/// handle, so the browser never carries it.
+#[server(endpoint = "agents/resume")]
+pub async fn resume_agent(
+    tab: String,
+    profile_id: String,
+    agent_id: String,
+) -> Result<CreatedAgent, AppError> {
+    use protocol::{
+        FetchAgentRequest, ResumeAgentRequest, SessionMessage, SessionRequest, StatusPayload,
+    };
+
+    use super::ssr::{call, request_id, unexpected};
+    let fetch = FetchAgentRequest {
+        request_id: request_id("fetch"),
+        agent_id: agent_id.clone(),
+    };
+    let handle = match call(&tab, &profile_id, SessionRequest::FetchAgentRequest(fetch)).await? {
+        SessionMessage::FetchAgentResponse(r) => match (r.agent, r.error) {
+            (Some(agent), _) => agent.persistence,
+            (None, error) => {
+                return Err(AppError::Rpc {
+                    code: Some("not_found".into()),
+                    message: error.unwrap_or_else(|| format!("agent {agent_id} not found")),
+                });
+            }
+        },
+        other => return Err(unexpected("fetch_agent_request", &other)),
+    };
+    let Some(handle) = handle else {
+        return Err(AppError::BadRequest(
+            "this agent has no stored provider session to resume".into(),
+        ));
+    };
+    let request = ResumeAgentRequest {
+        request_id: request_id("resume"),
+        handle: Some(handle),
+        overrides: None,
+    };
+    match call(&tab, &profile_id, SessionRequest::ResumeAgentRequest(request)).await? {
+        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent {
+            profile_id,
+            agent_id,
+        }),
+        other => Err(unexpected("resume_agent_request", &other)),
+    }
+}
+
 /// Adopts a provider's own session (e.g. one started in a terminal) as an
 /// agent of the host; the host replays its history.
 #[server(endpoint = "agents/import")]

@@ -1,4 +1,4 @@
-//! Create an agent on any host: host (default: the one being looked at,
+//! Create, resume or import an agent on any host: host (default: the one being looked at,
 //! else the first online), provider (unavailable ones shown with their
 //! reason), model, mode, folder (with the host's recent folders), optional
 //! first message. Blocked while the host is offline, saying why; on success
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use protocol::ProviderStatus;
 
-use crate::api::agents::{CreateAgentForm, create_agent, import_agent};
+use crate::api::agents::{CreateAgentForm, create_agent, import_agent, resume_agent};
 use crate::directory::use_directory;
 use crate::live::{ConnectionStatus, use_live};
 
@@ -23,6 +23,13 @@ pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
             <CreateAgentDialog preferred=preferred.get_value() on_close=move || open.set(false) />
         </Show>
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum What {
+    Create,
+    Resume,
+    Import,
 }
 
 #[component]
@@ -55,9 +62,12 @@ fn CreateAgentDialog(
     let mode = RwSignal::new(String::new());
     let cwd = RwSignal::new(String::new());
     let prompt = RwSignal::new(String::new());
-    // Import mode: adopt the provider's own session by its id.
-    let importing = RwSignal::new(false);
+    // What the dialog does: start a new agent, resume one of the host's
+    // stored sessions as a new agent, or import a provider session by id.
+    let what = RwSignal::new(What::Create);
+    let importing = Signal::derive(move || what.get() == What::Import);
     let session_id = RwSignal::new(String::new());
+    let resume_from = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
@@ -95,6 +105,26 @@ fn CreateAgentDialog(
         cwds.dedup();
         cwds
     };
+    // The host's agents with a stored provider session, archived first.
+    let resumable = move || {
+        let h = host.get();
+        let mut list: Vec<(bool, String, String)> = directory
+            .keys()
+            .into_iter()
+            .filter(|k| k.profile_id == h)
+            .filter_map(|k| directory.agent(&k))
+            .filter_map(|c| {
+                c.snapshot.with(|a| {
+                    a.persistence.as_ref().map(|_| {
+                        let title = a.title.clone().unwrap_or_else(|| a.id.clone());
+                        (a.archived_at.is_none(), a.id.clone(), format!("{title} — {}", a.cwd))
+                    })
+                })
+            })
+            .collect();
+        list.sort();
+        list
+    };
     let blocked = move || live.can_act(&host.get()).err();
 
     let close = on_close.clone();
@@ -122,16 +152,17 @@ fn CreateAgentDialog(
         error.set(None);
         let navigate = navigate.clone();
         let close = close.clone();
-        let import = importing
-            .get_untracked()
-            .then(|| session_id.get_untracked());
+        let what = what.get_untracked();
+        let session_id = session_id.get_untracked();
+        let resume_from = resume_from.get_untracked();
         leptos::task::spawn_local(async move {
-            let result = match import {
-                Some(session_id) => {
+            let result = match what {
+                What::Import => {
                     let cwd = Some(form.cwd.clone()).filter(|c| !c.trim().is_empty());
                     import_agent(token, profile_id, form.provider, session_id, cwd).await
                 }
-                None => create_agent(token, profile_id, form).await,
+                What::Resume => resume_agent(token, profile_id, resume_from).await,
+                What::Create => create_agent(token, profile_id, form).await,
             };
             match result {
                 Ok(created) => {
@@ -152,6 +183,15 @@ fn CreateAgentDialog(
         <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title">
             <form on:submit=submit>
                 <h2 id="create-title">"New agent"</h2>
+                <div class="segmented" role="radiogroup" aria-label="What to do">
+                    {[(What::Create, "Start new"), (What::Resume, "Resume"), (What::Import, "Import")].into_iter().map(|(w, label)| view! {
+                        <label class="segment" class:active=move || what.get() == w>
+                            <input type="radio" name="what" value=label prop:checked=move || what.get() == w
+                                on:change=move |_| what.set(w) />
+                            {label}
+                        </label>
+                    }).collect_view()}
+                </div>
                 <label>
                     "Host"
                     <select name="host" on:change=move |ev| host.set(event_target_value(&ev))>
@@ -200,11 +240,18 @@ fn CreateAgentDialog(
                         </select>
                     </label>
                 </Show>
-                <label class="toggle">
-                    <input type="checkbox" name="import" prop:checked=move || importing.get()
-                        on:change=move |ev| importing.set(event_target_checked(&ev)) />
-                    "Import an existing session of this provider"
-                </label>
+                <Show when=move || what.get() == What::Resume>
+                    <label>
+                        "Session to resume"
+                        <select name="resume" required on:change=move |ev| resume_from.set(event_target_value(&ev))>
+                            <option value="">{move || if resumable().is_empty() { "No stored sessions on this host" } else { "Choose an agent…" }}</option>
+                            {move || resumable().into_iter().map(|(live_agent, id, label)| {
+                                let label = if live_agent { label } else { format!("{label} (archived)") };
+                                view! { <option value=id>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <Show when=move || importing.get()>
                     <label>
                         "Provider session id"
@@ -212,6 +259,7 @@ fn CreateAgentDialog(
                             prop:value=move || session_id.get() on:input=move |ev| session_id.set(event_target_value(&ev)) />
                     </label>
                 </Show>
+                <Show when=move || what.get() != What::Resume>
                 <label>
                     "Folder on that host"
                     <input name="cwd" list="recent-cwds" required=move || !importing.get() placeholder="/home/you/project"
@@ -224,15 +272,17 @@ fn CreateAgentDialog(
                     "First message (optional)"
                     <textarea name="prompt" rows="3" prop:value=move || prompt.get() on:input=move |ev| prompt.set(event_target_value(&ev))></textarea>
                 </label>
+                </Show>
                 {move || blocked().map(|why| view! { <p class="inline-note" role="status">{format!("Can't create here: {why}")}</p> })}
                 {move || error.get().map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}
                 <div class="dialog-actions">
                     <button type="button" on:click={let close = on_close.clone(); move |_| close()}>"Cancel"</button>
                     <button type="submit" class="primary" disabled=move || busy.get() || blocked().is_some()>
-                        {move || match (busy.get(), importing.get()) {
+                        {move || match (busy.get(), what.get()) {
                             (true, _) => "Working…",
-                            (false, true) => "Import session",
-                            (false, false) => "Create agent",
+                            (false, What::Import) => "Import session",
+                            (false, What::Resume) => "Resume agent",
+                            (false, What::Create) => "Create agent",
                         }}
                     </button>
                 </div>

@@ -14,21 +14,64 @@ use crate::drafts::use_drafts;
 use crate::markdown::to_safe_html;
 
 const PAGE: u32 = 100;
+/// At most this many items are mounted at once, whatever the timeline's
+/// length: a 10,000-row history scrolls without 10,000 DOM subtrees.
+pub const MAX_MOUNTED: usize = 300;
+/// How many items one "earlier"/"later" step mounts.
+const STEP: usize = 100;
+
+/// The mounted slice of a timeline's item keys (pure, tested natively).
+/// `top` is the first mounted key while the user reads history; `None`
+/// follows the newest items. The slice is contiguous and at most `max`
+/// long, so mounted seq ranges stay contiguous and disjoint.
+pub fn mounted_window(keys: &[u64], top: Option<u64>, max: usize) -> std::ops::Range<usize> {
+    let len = keys.len();
+    let start = match top {
+        None => len.saturating_sub(max),
+        Some(top) => keys.partition_point(|k| *k < top).min(len.saturating_sub(1)),
+    };
+    start..(start + max).min(len)
+}
+
+/// The key whose item holds `seq` (the last key at or before it).
+pub fn key_holding(keys: &[u64], seq: u64) -> Option<u64> {
+    let i = keys.partition_point(|k| *k <= seq);
+    keys.get(i.checked_sub(1)?).copied()
+}
 
 #[component]
-pub fn Timeline(key: AgentKey) -> impl IntoView {
+pub fn Timeline(
+    key: AgentKey,
+    /// `?seq=N`: load pages back to `N` and scroll to it.
+    focus: Option<u64>,
+) -> impl IntoView {
     let directory = use_directory();
     let drafts = use_drafts();
     let cell = directory.timeline(&key);
     let scroller = NodeRef::<Div>::new();
-    let stick = RwSignal::new(true);
+    let stick = RwSignal::new(focus.is_none());
     let loading_older = RwSignal::new(false);
     let older_error = RwSignal::new(None::<String>);
+    let top = RwSignal::new(None::<u64>);
+    let keys = cell.keys.clone();
+    let window = {
+        let keys = keys.clone();
+        Memo::new(move |_| keys.with(|k| mounted_window(k, top.get(), MAX_MOUNTED)))
+    };
+    let mounted = {
+        let keys = keys.clone();
+        move || keys.with(|k| k[window.get()].to_vec())
+    };
+    let hidden_above = move || window.get().start > 0;
+    let hidden_below = {
+        let keys = keys.clone();
+        move || window.get().end < keys.with(Vec::len)
+    };
 
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
             let gap = el.scroll_height() - el.scroll_top() - el.client_height();
-            stick.set(gap < 48);
+            stick.set(gap < 48 && top.get_untracked().is_none());
         }
     };
     let to_bottom = move || {
@@ -38,7 +81,7 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
     };
     // Follow the bottom when items come or grow, unless scrolled up.
     {
-        let keys = cell.keys.clone();
+        let keys = keys.clone();
         let cell = cell.clone();
         Effect::new(move |_| {
             let keys = keys.get();
@@ -50,11 +93,26 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
             }
         });
     }
+    // Moves the window so it starts at `new_top`, keeping the item the user
+    // sees (`anchor`) where it is on screen.
+    let shift = move |new_top: Option<u64>, anchor: Option<u64>| {
+        let before = anchor.and_then(|seq| offset_of(scroller, seq));
+        top.set(new_top);
+        request_animation_frame(move || {
+            if let (Some(el), Some(seq), Some(before)) = (scroller.get_untracked(), anchor, before)
+                && let Some(after) = offset_of(scroller, seq)
+            {
+                el.set_scroll_top(el.scroll_top() + after - before);
+            }
+        });
+    };
 
-    let load_older = {
+    let fetch_page = {
         let key = key.clone();
         let cell = cell.clone();
-        move |_| {
+        // Fetches the page before the first held item; `then` runs after it
+        // is merged (with whether more pages are older still).
+        move |then: Box<dyn FnOnce()>| {
             let Some(token) = directory.tab_token.get_untracked() else {
                 older_error.set(Some("not connected to the web server".into()));
                 return;
@@ -66,12 +124,11 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
             let key = key.clone();
             loading_older.set(true);
             leptos::task::spawn_local(async move {
-                let before_height = scroller.get_untracked().map(|el| el.scroll_height());
                 match fetch_older(
                     token,
                     key.profile_id.clone(),
                     key.agent_id.clone(),
-                    epoch.clone(),
+                    epoch,
                     first,
                     PAGE,
                 )
@@ -80,14 +137,7 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
                     Ok(page) => {
                         older_error.set(None);
                         directory.prepend(&key, &page.epoch, page.items, page.has_older);
-                        // Keep what the user was reading in place.
-                        request_animation_frame(move || {
-                            if let (Some(el), Some(before)) =
-                                (scroller.get_untracked(), before_height)
-                            {
-                                el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
-                            }
-                        });
+                        then();
                     }
                     Err(err) => older_error.set(Some(err.to_string())),
                 }
@@ -96,15 +146,82 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
         }
     };
 
+    let load_older = {
+        let keys = keys.clone();
+        let fetch_page = fetch_page.clone();
+        move |_| {
+            stick.set(false);
+            let range = window.get_untracked();
+            let first_mounted = keys.with_untracked(|k| k.get(range.start).copied());
+            if range.start > 0 {
+                // Held in memory: mount the previous step.
+                let new_top = keys.with_untracked(|k| k[range.start.saturating_sub(STEP)]);
+                shift(Some(new_top), first_mounted);
+                return;
+            }
+            let keys = keys.clone();
+            fetch_page(Box::new(move || {
+                let new_top = keys.with_untracked(|k| k.first().copied());
+                shift(new_top, first_mounted);
+            }));
+        }
+    };
+    let load_later = {
+        let keys = keys.clone();
+        move |_| {
+            let range = window.get_untracked();
+            let last_mounted = keys.with_untracked(|k| k.get(range.end.wrapping_sub(1)).copied());
+            let len = keys.with_untracked(Vec::len);
+            let new_top = if range.end + STEP >= len {
+                None
+            } else {
+                keys.with_untracked(|k| k.get(range.start + STEP).copied())
+            };
+            shift(new_top, last_mounted);
+        }
+    };
+    let jump_latest = move |_| {
+        top.set(None);
+        stick.set(true);
+        request_animation_frame(to_bottom);
+    };
+
+    // `?seq=N`: page back until the item holding N is held, mount the
+    // window from it and scroll to it.
+    if let Some(target) = focus {
+        let keys = keys.clone();
+        let has_older = cell.has_older.clone();
+        let loaded = cell.loaded.clone();
+        let fetch_page = fetch_page.clone();
+        let done = StoredValue::new(false);
+        Effect::new(move |_| {
+            if !loaded.get() || done.get_value() || loading_older.get() {
+                return;
+            }
+            let first = keys.with(|k| k.first().copied());
+            let reached = first.is_none_or(|f| f <= target) || !has_older.get();
+            if !reached {
+                fetch_page(Box::new(|| {}));
+                return;
+            }
+            done.set_value(true);
+            let holder = keys.with_untracked(|k| key_holding(k, target).or(k.first().copied()));
+            top.set(holder);
+            if let Some(seq) = holder {
+                request_animation_frame(move || scroll_into_view(scroller, seq));
+            }
+        });
+    }
+
     let pending_key = key.clone();
     let pending = move || drafts.queue(&pending_key.profile_id, &pending_key.agent_id);
     let has_older = cell.has_older.clone();
     let loaded = cell.loaded.clone();
-    let keys = cell.keys.clone();
     let items_cell = cell.clone();
+    let can_go_earlier = move || has_older.get() || hidden_above();
     view! {
         <div class="timeline" node_ref=scroller on:scroll=on_scroll aria-live="polite">
-            <Show when=move || has_older.get()>
+            <Show when=can_go_earlier>
                 <button class="load-older" on:click=load_older.clone() disabled=move || loading_older.get()>
                     {move || if loading_older.get() { "Loading earlier messages…" } else { "Load earlier" }}
                 </button>
@@ -114,7 +231,7 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
                 <p class="timeline-loading">"Loading the conversation…"</p>
             </Show>
             <For
-                each=move || keys.get()
+                each=mounted
                 key=|seq| *seq
                 children=move |seq| {
                     match items_cell.item(seq) {
@@ -123,6 +240,9 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
                     }
                 }
             />
+            <Show when=hidden_below.clone()>
+                <button class="load-later" on:click=load_later.clone()>"Load later"</button>
+            </Show>
             <For
                 each=pending
                 key=|q| q.message_id.clone()
@@ -135,10 +255,29 @@ pub fn Timeline(key: AgentKey) -> impl IntoView {
             />
         </div>
         <Show when=move || !stick.get()>
-            <button class="jump-latest" on:click=move |_| { stick.set(true); to_bottom(); }>"Jump to latest ↓"</button>
+            <button class="jump-latest" on:click=jump_latest>"Jump to latest ↓"</button>
         </Show>
     }
     .into_any()
+}
+
+/// The on-screen offset of the mounted item starting at `seq`.
+fn offset_of(scroller: NodeRef<Div>, seq: u64) -> Option<i32> {
+    let el = scroller.get_untracked()?;
+    let item = el
+        .query_selector(&format!("[data-seq-start=\"{seq}\"]"))
+        .ok()
+        .flatten()?;
+    Some(item.get_bounding_client_rect().top() as i32)
+}
+
+fn scroll_into_view(scroller: NodeRef<Div>, seq: u64) {
+    if let Some(el) = scroller.get_untracked()
+        && let Ok(Some(item)) = el.query_selector(&format!("[data-seq-start=\"{seq}\"]"))
+    {
+        item.scroll_into_view();
+        let _ = item.class_list().add_1("focused");
+    }
 }
 
 /// One display item. Its kind never changes (merges keep it); its text and
@@ -394,4 +533,37 @@ fn diff_view(diff: &str) -> AnyView {
         </pre>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_follows_the_newest_items_and_stays_bounded() {
+        let keys: Vec<u64> = (1..=10_000).collect();
+        assert_eq!(mounted_window(&keys, None, 300), 9_700..10_000);
+        assert_eq!(mounted_window(&keys[..10], None, 300), 0..10);
+        assert_eq!(mounted_window(&[], None, 300), 0..0);
+    }
+
+    #[test]
+    fn a_top_key_starts_the_window_there_even_between_keys() {
+        let keys = vec![1, 4, 9, 12, 20];
+        assert_eq!(mounted_window(&keys, Some(1), 2), 0..2);
+        assert_eq!(mounted_window(&keys, Some(9), 2), 2..4);
+        // A top that is not a key (a merged item): the next key.
+        assert_eq!(mounted_window(&keys, Some(10), 2), 3..5);
+        // Past the end: the last item, never an empty window.
+        assert_eq!(mounted_window(&keys, Some(99), 2), 4..5);
+    }
+
+    #[test]
+    fn the_item_holding_a_seq_is_the_last_key_at_or_before_it() {
+        let keys = vec![1, 4, 9];
+        assert_eq!(key_holding(&keys, 5), Some(4));
+        assert_eq!(key_holding(&keys, 4), Some(4));
+        assert_eq!(key_holding(&keys, 100), Some(9));
+        assert_eq!(key_holding(&keys, 0), None);
+    }
 }

@@ -10,7 +10,7 @@
 //! rows already held are ignored, and a gap is reported (the caller asks the
 //! server for what is missing instead of guessing).
 
-use protocol::{TimelineItem, ToolCallDetail};
+use protocol::{CompactionStatus, TimelineItem, ToolCallDetail};
 use serde::{Deserialize, Serialize};
 
 /// One rendered item: a merge of one or more consecutive rows.
@@ -200,6 +200,17 @@ fn merge(into: &mut TimelineItem, next: &TimelineItem) -> bool {
             call.detail = detail;
             true
         }
+        // "Compacting…" then "compacted": one marker that finishes.
+        (
+            into @ TimelineItem::Compaction {
+                status: CompactionStatus::Loading,
+                ..
+            },
+            next @ TimelineItem::Compaction { .. },
+        ) => {
+            *into = next.clone();
+            true
+        }
         _ => false,
     }
 }
@@ -357,5 +368,23 @@ mod tests {
         let t = TimelineModel::from_rows("e", vec![user(1, "a")], false);
         assert!(t.has_user_message("m1"));
         assert!(!t.has_user_message("m2"));
+    }
+
+    #[test]
+    fn a_compaction_that_finishes_is_one_marker() {
+        let loading = TimelineItem::Compaction {
+            status: CompactionStatus::Loading,
+            trigger: None,
+            pre_tokens: Some(10),
+        };
+        let done = TimelineItem::Compaction {
+            status: CompactionStatus::Completed,
+            trigger: None,
+            pre_tokens: Some(10),
+        };
+        let t = TimelineModel::from_rows("e", vec![row(1, loading), row(2, done.clone())], false);
+        assert_eq!(t.items.len(), 1);
+        assert_eq!((t.items[0].seq_start, t.items[0].seq_end), (1, 2));
+        assert_eq!(t.items[0].item, done);
     }
 }

@@ -5,7 +5,7 @@
 //! with an inline placeholder, and actions say why they are disabled.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::agents::{
     archive_agent, clear_attention, delete_agent, rename_agent, unarchive_agent,
@@ -110,6 +110,10 @@ pub fn AgentPage() -> impl IntoView {
 
 #[component]
 fn AgentView(key: AgentKey) -> impl IntoView {
+    // `?seq=N`: open at that row (search hits and shared links).
+    let focus = use_query_map()
+        .with_untracked(|q| q.get("seq"))
+        .and_then(|s| s.parse::<u64>().ok());
     let directory = use_directory();
     let live = use_live();
     let k = key.clone();
@@ -266,7 +270,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             <Show when=move || !session_live.get() && !offline.get()>
                 <div class="placeholder" role="status">"Catching up with the host…"</div>
             </Show>
-            <Timeline key=key.clone() />
+            <Timeline key=key.clone() focus=focus />
             <Permissions key=key.clone() />
             <Composer key=key.clone() />
         </section>
