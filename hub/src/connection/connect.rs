@@ -22,11 +22,12 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use url::Host;
 
 use crate::config::HubConfig;
+use crate::probe::FailureKind;
 use crate::state::StateEvent;
 use crate::target::ValidTarget;
 
 /// An open daemon socket.
-pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How soon to try again after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,13 @@ pub(super) enum RetryAfter {
 
 /// Why a connection attempt or a connection ended.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Failure {
+pub(crate) struct Failure {
     /// `true` → `error` status, `false` → `offline`.
     pub(super) needs_attention: bool,
-    pub(super) message: String,
+    pub(crate) message: String,
     pub(super) retry: RetryAfter,
+    /// What went wrong, for "test connection" (the browser words it).
+    pub(crate) kind: FailureKind,
 }
 
 impl Failure {
@@ -52,6 +55,7 @@ impl Failure {
             needs_attention: false,
             message: message.into(),
             retry: RetryAfter::Backoff,
+            kind: FailureKind::Other,
         }
     }
 
@@ -60,7 +64,13 @@ impl Failure {
             needs_attention: true,
             message: message.into(),
             retry,
+            kind: FailureKind::Other,
         }
+    }
+
+    fn kind(mut self, kind: FailureKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub(super) fn into_event(self, at_ms: i64) -> StateEvent {
@@ -79,7 +89,7 @@ impl Failure {
 }
 
 /// Connects, says hello, and waits for `server_info`.
-pub(super) async fn open(
+pub(crate) async fn open(
     target: &ValidTarget,
     hello: &Hello,
     config: &HubConfig,
@@ -106,7 +116,8 @@ pub(super) async fn open(
                     "no WebSocket handshake answer within {hello_timeout:?}: is this a Paseo daemon?"
                 ),
                 RetryAfter::Backoff,
-            ));
+            )
+            .kind(FailureKind::TimedOut));
         }
         Ok(Err(err)) => return Err(classify_ws_error(err)),
         Ok(Ok(pair)) => pair,
@@ -125,7 +136,8 @@ pub(super) async fn open(
                 return Err(Failure::error(
                     format!("the daemon did not answer hello within {hello_timeout:?}"),
                     RetryAfter::Backoff,
-                ));
+                )
+                .kind(FailureKind::NotPaseo));
             }
             Ok(None) => {
                 return Err(Failure::offline(
@@ -145,7 +157,8 @@ pub(super) async fn open(
                         return Err(Failure::error(
                             "the daemon sent server_info without a serverId",
                             RetryAfter::Cap,
-                        ));
+                        )
+                        .kind(FailureKind::NotPaseo));
                     }
                     return Ok((socket, info));
                 }
@@ -164,19 +177,25 @@ async fn connect_tcp(
         Some(Host::Domain(domain)) => domain.to_owned(),
         Some(Host::Ipv4(ip)) => ip.to_string(),
         Some(Host::Ipv6(ip)) => ip.to_string(),
-        None => return Err(Failure::error("the URL has no host", RetryAfter::Cap)),
+        None => {
+            return Err(
+                Failure::error("the URL has no host", RetryAfter::Cap).kind(FailureKind::InvalidUrl)
+            );
+        }
     };
     let port = target.url.port_or_known_default().unwrap_or(80);
     let tcp = match timeout(connect_timeout, TcpStream::connect((host.as_str(), port))).await {
         Err(_) => {
             return Err(Failure::offline(format!(
                 "could not connect to {host}:{port} within {connect_timeout:?}"
-            )));
+            ))
+            .kind(FailureKind::TimedOut));
         }
         Ok(Err(err)) => {
             return Err(Failure::offline(format!(
                 "could not connect to {host}:{port}: {err}"
-            )));
+            ))
+            .kind(io_kind(&err)));
         }
         Ok(Ok(tcp)) => tcp,
     };
@@ -231,6 +250,7 @@ where
 /// A WebSocket-layer error, in words.
 pub(super) fn classify_ws_error(err: tungstenite::Error) -> Failure {
     use tungstenite::Error as E;
+    let err_text = err.to_string();
     match err {
         E::Http(response) => {
             let status = response.status();
@@ -240,7 +260,8 @@ pub(super) fn classify_ws_error(err: tungstenite::Error) -> Failure {
                         "the daemon refused the WebSocket upgrade (HTTP {status}); check the URL's host name and the daemon's allowed hosts"
                     ),
                     RetryAfter::Cap,
-                ),
+                )
+                .kind(FailureKind::Refused),
                 500..=599 => Failure::error(
                     format!("the WebSocket upgrade failed (HTTP {status})"),
                     RetryAfter::Backoff,
@@ -248,25 +269,50 @@ pub(super) fn classify_ws_error(err: tungstenite::Error) -> Failure {
                 _ => Failure::error(
                     format!("no Paseo daemon answers at this URL (HTTP {status})"),
                     RetryAfter::Cap,
-                ),
+                )
+                .kind(FailureKind::NotPaseo),
             }
         }
         E::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-            Failure::error(format!("TLS failed: {io}"), RetryAfter::Cap)
+            Failure::error(format!("TLS failed: {io}"), RetryAfter::Cap).kind(FailureKind::Tls)
         }
-        E::Io(io) => Failure::offline(format!("the connection failed: {io}")),
-        E::Tls(tls) => Failure::error(format!("TLS failed: {tls}"), RetryAfter::Cap),
+        E::Io(io) => {
+            let kind = io_kind(&io);
+            Failure::offline(format!("the connection failed: {io}")).kind(kind)
+        }
+        E::Tls(tls) => {
+            Failure::error(format!("TLS failed: {tls}"), RetryAfter::Cap).kind(FailureKind::Tls)
+        }
         E::Protocol(ProtocolError::SecWebSocketSubProtocolError(_)) => Failure::error(
             "the daemon did not accept the password subprotocol",
             RetryAfter::Cap,
-        ),
+        )
+        .kind(FailureKind::WrongPassword),
         E::ConnectionClosed
         | E::AlreadyClosed
         | E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
             Failure::offline("the connection was lost")
         }
-        E::Url(url) => Failure::error(format!("invalid daemon URL: {url}"), RetryAfter::Cap),
-        other => Failure::error(format!("WebSocket error: {other}"), RetryAfter::Backoff),
+        E::Url(url) => Failure::error(format!("invalid daemon URL: {url}"), RetryAfter::Cap)
+            .kind(FailureKind::InvalidUrl),
+        E::Protocol(_) => {
+            Failure::error(format!("WebSocket error: {err_text}"), RetryAfter::Backoff)
+                .kind(FailureKind::NotPaseo)
+        }
+        _ => Failure::error(format!("WebSocket error: {err_text}"), RetryAfter::Backoff),
+    }
+}
+
+/// The kind of a socket-level failure: refused, unreachable name, timeout.
+fn io_kind(err: &std::io::Error) -> FailureKind {
+    use std::io::ErrorKind as K;
+    match err.kind() {
+        K::ConnectionRefused | K::ConnectionReset => FailureKind::Refused,
+        K::TimedOut => FailureKind::TimedOut,
+        K::InvalidData => FailureKind::Tls,
+        // The resolver's errors carry no kind of their own.
+        _ if err.to_string().contains("lookup address") => FailureKind::HostNotFound,
+        _ => FailureKind::Other,
     }
 }
 
@@ -279,17 +325,22 @@ pub(super) fn classify_close(frame: Option<CloseFrame>) -> Failure {
     let reason = frame.reason.as_str();
     match code {
         close::UNAUTHORIZED => {
-            let what = match reason {
-                close::REASON_PASSWORD_REQUIRED => "the daemon requires a password",
-                close::REASON_INCORRECT_PASSWORD => "the daemon rejected the password",
-                _ => "authentication failed",
+            let (what, kind) = match reason {
+                close::REASON_PASSWORD_REQUIRED => {
+                    ("the daemon requires a password", FailureKind::PasswordRequired)
+                }
+                close::REASON_INCORRECT_PASSWORD => {
+                    ("the daemon rejected the password", FailureKind::WrongPassword)
+                }
+                _ => ("authentication failed", FailureKind::WrongPassword),
             };
-            Failure::error(format!("{what} (close 4401: {reason})"), RetryAfter::Cap)
+            Failure::error(format!("{what} (close 4401: {reason})"), RetryAfter::Cap).kind(kind)
         }
         close::INCOMPATIBLE_VERSION => Failure::error(
             format!("the daemon speaks an incompatible protocol version (close 4003: {reason})"),
             RetryAfter::Cap,
-        ),
+        )
+        .kind(FailureKind::VersionMismatch),
         close::HELLO_TIMEOUT | close::INVALID_HELLO => Failure::error(
             format!("the daemon rejected the handshake (close {code}: {reason})"),
             RetryAfter::Backoff,

@@ -19,7 +19,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-mod connect;
+pub(crate) mod connect;
 mod inbound;
 mod online;
 pub(crate) mod requests;

@@ -8,6 +8,7 @@ mod bursts;
 mod daemon_connection;
 mod failures;
 mod fixture_replay;
+mod probe;
 mod resync;
 mod routing;
 mod sharing;
