@@ -4,6 +4,8 @@ pub mod agent_list;
 pub mod composer;
 pub mod create_dialog;
 pub mod hosts;
+pub mod keys;
 pub mod layout;
+pub mod palette;
 pub mod permission;
 pub mod timeline;

@@ -109,8 +109,39 @@ pub enum BrowserMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tab_token: Option<String>,
     },
+    /// "Test connection" for a host not (yet) in the registry: the URL and
+    /// password travel only on this channel, never in a server function.
+    Probe {
+        probe_id: String,
+        ws_url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
     #[serde(other)]
     Unknown,
+}
+
+/// A daemon that answered a probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeOk {
+    /// The daemon's `srv_` id.
+    pub daemon_id: String,
+    #[serde(default)]
+    pub hostname: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// `server_info.capabilities` as the daemon sent them.
+    #[serde(default)]
+    pub capabilities: Option<serde_json::Value>,
+}
+
+/// Why a probe failed: `kind` is one of `refused`, `timed_out`,
+/// `host_not_found`, `tls`, `password_required`, `wrong_password`,
+/// `not_paseo`, `version_mismatch`, `invalid_url`, `not_allowed`, `other`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeError {
+    pub kind: String,
+    pub message: String,
 }
 
 /// One timeline item with the seq range it covers in the daemon's log.
@@ -200,6 +231,14 @@ pub enum ServerMessage {
         request: Option<serde_json::Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolved: Option<serde_json::Value>,
+    },
+    /// The answer to `probe`: exactly one of `ok` and `error`.
+    ProbeResult {
+        probe_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ok: Option<Box<ProbeOk>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<ProbeError>,
     },
     /// The server could not act on a browser message (unreadable, or about
     /// a profile the tab did not `watch`); the channel stays open.

@@ -12,6 +12,7 @@
 //! behind `cfg(feature = "hydrate")`.
 
 pub mod api;
+pub mod attention;
 pub mod components;
 pub mod config;
 pub mod contract;
@@ -23,12 +24,15 @@ pub mod live;
 pub mod markdown;
 pub mod registry;
 pub mod routes;
+pub mod search;
 pub mod session;
+pub mod settings;
+pub mod shortcuts;
 pub mod snapshots;
 pub mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
     ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
@@ -70,15 +74,22 @@ pub fn App() -> impl IntoView {
     let directory = directory::provide_directory();
     let drafts = drafts::provide_drafts();
     let send_errors = drafts::provide_send_errors();
+    let theme = settings::theme::provide_theme();
+    attention::provide_attention(directory);
+    components::palette::provide_overlays();
     start_after_hydration(live, directory, drafts, send_errors);
+    Effect::new(move |_| theme.start());
     view! {
         <Stylesheet id="leptos" href="/pkg/paseo-web.css" />
-        <Title text="Paseo — all your agents" />
         <Router>
             <components::layout::Header />
+            <components::palette::Palette />
+            <components::keys::Shortcuts />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=StaticSegment("") view=routes::home::HomePage />
+                    <Route path=StaticSegment("settings") view=routes::settings::SettingsPage />
+                    <Route path=StaticSegment("inbox") view=routes::inbox::InboxPage />
                     <Route
                         path=(StaticSegment("agent"), ParamSegment("server_id"), ParamSegment("agent_id"))
                         view=routes::agent::AgentPage

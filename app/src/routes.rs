@@ -1,4 +1,6 @@
 //! One module per URL.
 pub mod agent;
 pub mod home;
+pub mod inbox;
 pub mod legacy;
+pub mod settings;

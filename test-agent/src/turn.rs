@@ -334,19 +334,54 @@ fn tool_kinds() -> Vec<Value> {
             "status": "completed", "rawInput": input, "rawOutput": output, "content": content})
     };
     vec![
-        call("tool_shell", "execute", "Run tests",
+        call(
+            "tool_shell",
+            "execute",
+            "Run tests",
             json!({"command": ["cargo", "test", "--quiet"], "cwd": "."}),
-            json!({"output": "test result: ok. 12 passed", "exitCode": 0}), json!([])),
-        call("tool_read", "read", "Read README.md", json!({"path": "README.md", "offset": 1, "limit": 40}),
-            Value::Null, text("# Project\nRead me first.")),
-        call("tool_search", "search", "Search TODO", json!({"pattern": "TODO"}),
-            Value::Null, text("src/main.rs:3: // TODO tidy")),
-        call("tool_fetch", "fetch", "Fetch docs", json!({"url": "https://example.com/docs"}),
-            Value::Null, text("Example Domain")),
-        call("tool_think", "think", "Plan the change", Value::Null, Value::Null,
-            text("First the parser, then the tests.")),
-        call("tool_other", "other", "Custom tool", json!({"answer": 42}),
-            json!({"ok": true}), json!([])),
+            json!({"output": "test result: ok. 12 passed", "exitCode": 0}),
+            json!([]),
+        ),
+        call(
+            "tool_read",
+            "read",
+            "Read README.md",
+            json!({"path": "README.md", "offset": 1, "limit": 40}),
+            Value::Null,
+            text("# Project\nRead me first."),
+        ),
+        call(
+            "tool_search",
+            "search",
+            "Search TODO",
+            json!({"pattern": "TODO"}),
+            Value::Null,
+            text("src/main.rs:3: // TODO tidy"),
+        ),
+        call(
+            "tool_fetch",
+            "fetch",
+            "Fetch docs",
+            json!({"url": "https://example.com/docs"}),
+            Value::Null,
+            text("Example Domain"),
+        ),
+        call(
+            "tool_think",
+            "think",
+            "Plan the change",
+            Value::Null,
+            Value::Null,
+            text("First the parser, then the tests."),
+        ),
+        call(
+            "tool_other",
+            "other",
+            "Custom tool",
+            json!({"answer": 42}),
+            json!({"ok": true}),
+            json!([]),
+        ),
     ]
 }
 

@@ -400,7 +400,13 @@ pub async fn resume_agent(
         handle: Some(handle),
         overrides: None,
     };
-    match call(&tab, &profile_id, SessionRequest::ResumeAgentRequest(request)).await? {
+    match call(
+        &tab,
+        &profile_id,
+        SessionRequest::ResumeAgentRequest(request),
+    )
+    .await?
+    {
         SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent {
             profile_id,
             agent_id,

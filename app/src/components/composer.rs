@@ -57,6 +57,7 @@ pub fn Composer(key: AgentKey) -> impl IntoView {
                 message_id: new_message_id(),
                 text,
                 created_at: now_iso(),
+                undeliverable: None,
             },
         );
         drafts.set_draft(&k.profile_id, &k.agent_id, String::new());
@@ -306,11 +307,4 @@ fn new_message_id() -> String {
     String::new()
 }
 
-fn now_iso() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        String::from(js_sys::Date::new_0().to_iso_string())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    String::new()
-}
+use crate::time::now_iso;

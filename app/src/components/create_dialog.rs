@@ -17,6 +17,17 @@ use crate::live::{ConnectionStatus, use_live};
 pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
     let open = RwSignal::new(false);
     let preferred = StoredValue::new(preferred_profile);
+    // `?new=<profile>` (the palette's "New agent on…", the `n` shortcut)
+    // opens the dialog on that host.
+    let query = leptos_router::hooks::use_query_map();
+    Effect::new(move |_| {
+        if let Some(host) = query.with(|q| q.get("new")) {
+            if !host.is_empty() {
+                preferred.set_value(Some(host));
+            }
+            open.set(true);
+        }
+    });
     view! {
         <button class="primary new-agent" on:click=move |_| open.set(true)>"New agent"</button>
         <Show when=move || open.get()>
@@ -117,7 +128,11 @@ fn CreateAgentDialog(
                 c.snapshot.with(|a| {
                     a.persistence.as_ref().map(|_| {
                         let title = a.title.clone().unwrap_or_else(|| a.id.clone());
-                        (a.archived_at.is_none(), a.id.clone(), format!("{title} — {}", a.cwd))
+                        (
+                            a.archived_at.is_none(),
+                            a.id.clone(),
+                            format!("{title} — {}", a.cwd),
+                        )
                     })
                 })
             })

@@ -50,7 +50,7 @@ fn buttons(request: &PermissionRequest) -> Vec<(Option<String>, String, bool)> {
 }
 
 #[component]
-fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
+pub fn Prompt(key: AgentKey, request: PermissionRequest) -> impl IntoView {
     let directory = use_directory();
     let live = use_live();
     let busy = RwSignal::new(false);

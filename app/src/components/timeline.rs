@@ -28,7 +28,9 @@ pub fn mounted_window(keys: &[u64], top: Option<u64>, max: usize) -> std::ops::R
     let len = keys.len();
     let start = match top {
         None => len.saturating_sub(max),
-        Some(top) => keys.partition_point(|k| *k < top).min(len.saturating_sub(1)),
+        Some(top) => keys
+            .partition_point(|k| *k < top)
+            .min(len.saturating_sub(1)),
     };
     start..(start + max).min(len)
 }
@@ -245,12 +247,19 @@ pub fn Timeline(
             </Show>
             <For
                 each=pending
-                key=|q| q.message_id.clone()
-                children=|q| view! {
-                    <div class="item item-user" data-pending="true" data-message-id=q.message_id.clone()>
-                        <div class="bubble">{q.text.clone()}</div>
-                        <span class="pending-note">"queued"</span>
-                    </div>
+                key=|q| (q.message_id.clone(), q.undeliverable.is_some())
+                children=|q| {
+                    let note = match &q.undeliverable {
+                        Some(why) => format!("not sent: {why}"),
+                        None => "queued".to_owned(),
+                    };
+                    view! {
+                        <div class="item item-user" data-pending="true" data-message-id=q.message_id.clone()
+                            data-undeliverable=q.undeliverable.is_some().then_some("true")>
+                            <div class="bubble">{q.text.clone()}</div>
+                            <span class="pending-note">{note}</span>
+                        </div>
+                    }
                 }
             />
         </div>
@@ -338,7 +347,7 @@ pub fn render_item(item: &TimelineItem) -> AnyView {
                 <details class="tool" open=matches!(call.status, ToolCallStatus::Failed)>
                     <summary>
                         <span class="tool-name">{call.name.clone()}</span>
-                        <span class="tool-target">{tool_summary(&call.detail)}</span>
+                        <span class="tool-target">{call_summary(call)}</span>
                         <span class=format!("badge tool-{status}")>{status}</span>
                     </summary>
                     {tool_detail(&call.detail)}
@@ -393,6 +402,20 @@ fn tool_status(status: ToolCallStatus) -> &'static str {
 }
 
 /// One line saying what a tool call is about.
+/// The summary of a call: its detail's, else the title the agent gave it.
+fn call_summary(call: &protocol::ToolCallItem) -> String {
+    let summary = tool_summary(&call.detail);
+    if !summary.is_empty() {
+        return summary;
+    }
+    call.metadata
+        .as_ref()
+        .and_then(|m| m.get("title"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn tool_summary(detail: &ToolCallDetail) -> String {
     match detail {
         ToolCallDetail::Shell { command, .. } => command.clone(),

@@ -131,6 +131,17 @@ impl Directory {
         }
     }
 
+    /// Drops everything held for a profile (it now reaches another daemon):
+    /// its agents leave the lists until that daemon's snapshot arrives.
+    pub fn forget(&self, profile_id: &str) {
+        self.model.update_value(|model| {
+            model.sessions.remove(profile_id);
+        });
+        self.reflect(&Change::AgentSet {
+            profile_id: profile_id.to_owned(),
+        });
+    }
+
     /// Replaces one profile's session with a cached one (stale until the
     /// live snapshot); does nothing once the profile is live.
     pub fn restore(&self, profile_id: &str, session: SessionModel) {

@@ -233,6 +233,7 @@ impl DirectoryModel {
             ServerMessage::State { .. }
             | ServerMessage::Hello { .. }
             | ServerMessage::Error { .. }
+            | ServerMessage::ProbeResult { .. }
             | ServerMessage::Unknown => Vec::new(),
         }
     }

@@ -64,6 +64,12 @@ impl Drafts {
         });
     }
 
+    /// The profile now reaches another daemon: its queue is kept, shown and
+    /// never sent.
+    pub fn mark_undeliverable(&self, profile_id: &str, reason: &str) {
+        self.change(profile_id, |book| book.mark_undeliverable(reason));
+    }
+
     fn change(&self, profile_id: &str, f: impl FnOnce(&mut DraftBook)) {
         self.books.update(|books| {
             let book = books.entry(profile_id.to_owned()).or_default();

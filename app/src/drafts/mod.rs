@@ -21,6 +21,10 @@ pub struct Queued {
     pub text: String,
     #[serde(default)]
     pub created_at: String,
+    /// Why it will not be sent (its host now reaches another daemon): kept
+    /// and shown, never sent to the wrong daemon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undeliverable: Option<String>,
 }
 
 /// Everything unsent of one profile.
@@ -54,6 +58,17 @@ impl DraftBook {
             .entry(agent_id.to_owned())
             .or_default()
             .push(message);
+    }
+
+    /// Marks every queued message undeliverable with `reason`.
+    pub fn mark_undeliverable(&mut self, reason: &str) {
+        for queue in self.queues.values_mut() {
+            for message in queue {
+                message
+                    .undeliverable
+                    .get_or_insert_with(|| reason.to_owned());
+            }
+        }
     }
 
     /// Removes a message (delivered, or removed by the user).
@@ -141,7 +156,18 @@ mod tests {
             message_id: id.into(),
             text: format!("text {id}"),
             created_at: String::new(),
+            undeliverable: None,
         }
+    }
+
+    #[test]
+    fn undeliverable_messages_stay_with_their_reason() {
+        let mut book = DraftBook::default();
+        book.push("a", q("m1"));
+        book.mark_undeliverable("moved");
+        book.mark_undeliverable("later reason does not replace");
+        assert_eq!(book.queue("a")[0].undeliverable.as_deref(), Some("moved"));
+        assert_eq!(book.queue("a").len(), 1, "kept, never dropped");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: Send
             let Some(head) = queue.first().cloned() else {
                 continue;
             };
+            if head.undeliverable.is_some() {
+                continue;
+            }
             let key = AgentKey::new(&profile_id, &agent_id);
             let delivered = directory.with_model(|m| {
                 m.session(&profile_id)

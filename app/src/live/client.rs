@@ -17,9 +17,9 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ChannelStatus, HostState, LiveState};
+use super::{ChannelStatus, HostState, LiveState, Probe};
 use crate::contract::{
-    BrowserMessage, ProfileCursors, ServerMessage, TimelineCursor, WatchedProfile,
+    BrowserMessage, ProbeError, ProfileCursors, ServerMessage, TimelineCursor, WatchedProfile,
 };
 use crate::directory::{AgentKey, Change, Directory, TimelineChange};
 use crate::{config, registry, snapshots};
@@ -77,6 +77,56 @@ pub fn start(state: LiveState, directory: Directory) {
     Effect::new(move |_| {
         let profiles = state.profiles.get();
         send(&for_effect, &watch_message(&profiles));
+    });
+
+    // Connection tests: send the waiting ones while the channel is open; a
+    // test sent on a channel that dropped is answered with that reason.
+    let for_probes = channel.clone();
+    Effect::new(move |_| {
+        let open = state.channel.get() == ChannelStatus::Open;
+        let waiting: Vec<(String, String, Option<String>, bool)> = state.probes.with(|p| {
+            p.iter()
+                .filter_map(|(id, probe)| match probe {
+                    Probe::Waiting {
+                        ws_url,
+                        password,
+                        sent,
+                    } => Some((id.clone(), ws_url.clone(), password.clone(), *sent)),
+                    Probe::Done(_) => None,
+                })
+                .collect()
+        });
+        let mut changes = Vec::new();
+        for (id, ws_url, password, sent) in waiting {
+            if open && !sent {
+                send(
+                    &for_probes,
+                    &BrowserMessage::Probe {
+                        probe_id: id.clone(),
+                        ws_url: ws_url.clone(),
+                        password: password.clone(),
+                    },
+                );
+                changes.push((
+                    id,
+                    Probe::Waiting {
+                        ws_url,
+                        password,
+                        sent: true,
+                    },
+                ));
+            } else if !open && sent {
+                let lost = ProbeError {
+                    kind: "other".into(),
+                    message: "the connection to the web server dropped during the test: try again"
+                        .into(),
+                };
+                changes.push((id, Probe::Done(Err(lost))));
+            }
+        }
+        if !changes.is_empty() {
+            state.probes.update(|p| p.extend(changes));
+        }
     });
 
     // Follow what the screens show; unfollow what they stopped showing.
@@ -319,6 +369,27 @@ fn on_server_message(channel: &Shared, message: ServerMessage) {
             return;
         }
         ServerMessage::State { .. } => apply_state(state, message.clone()),
+        ServerMessage::ProbeResult {
+            probe_id,
+            ok,
+            error,
+        } => {
+            let outcome = match (ok, error) {
+                (Some(ok), _) => Ok((**ok).clone()),
+                (None, Some(error)) => Err(error.clone()),
+                (None, None) => Err(ProbeError {
+                    kind: "other".into(),
+                    message: "the server sent an empty answer".into(),
+                }),
+            };
+            let id = probe_id.clone();
+            state.probes.update(|p| {
+                if p.contains_key(&id) {
+                    p.insert(id, Probe::Done(outcome));
+                }
+            });
+            return;
+        }
         ServerMessage::Error {
             message: text,
             profile_id,

@@ -48,6 +48,21 @@ pub struct LiveState {
     pub channel: RwSignal<ChannelStatus>,
     /// Set by an effect, which never runs during SSR: true once hydrated.
     pub hydrated: RwSignal<bool>,
+    /// Connection tests by probe id (the channel's client sends waiting
+    /// ones and records their answers).
+    pub probes: RwSignal<BTreeMap<String, Probe>>,
+}
+
+/// One "test connection".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// Not answered yet; `sent` once it went out on the channel.
+    Waiting {
+        ws_url: String,
+        password: Option<String>,
+        sent: bool,
+    },
+    Done(Result<messages::ProbeOk, messages::ProbeError>),
 }
 
 impl LiveState {
@@ -57,7 +72,27 @@ impl LiveState {
             hosts: RwSignal::new(BTreeMap::new()),
             channel: RwSignal::new(ChannelStatus::Connecting),
             hydrated: RwSignal::new(false),
+            probes: RwSignal::new(BTreeMap::new()),
         }
+    }
+
+    /// Asks the server to test `ws_url` (with `password`); read the answer
+    /// from [`LiveState::probes`] under the returned id.
+    pub fn start_probe(&self, ws_url: String, password: Option<String>) -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = format!("probe-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        self.probes.update(|p| {
+            p.insert(
+                id.clone(),
+                Probe::Waiting {
+                    ws_url,
+                    password,
+                    sent: false,
+                },
+            );
+        });
+        id
     }
 }
 

@@ -14,6 +14,12 @@ use crate::directory::{Directory, SessionModel};
 use crate::live::LiveState;
 
 /// The cached session of `profile_id`, if readable.
+/// Deletes a profile's cached session (it reaches another daemon now, or
+/// the host was removed).
+pub fn remove(profile_id: &str) {
+    let _ = LocalStorage::raw().remove_item(&format!("{KEY_PREFIX}{profile_id}"));
+}
+
 pub fn load(profile_id: &str) -> Option<SessionModel> {
     let key = format!("{KEY_PREFIX}{profile_id}");
     let raw = LocalStorage::raw().get_item(&key).ok().flatten()?;

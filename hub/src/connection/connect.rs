@@ -178,9 +178,8 @@ async fn connect_tcp(
         Some(Host::Ipv4(ip)) => ip.to_string(),
         Some(Host::Ipv6(ip)) => ip.to_string(),
         None => {
-            return Err(
-                Failure::error("the URL has no host", RetryAfter::Cap).kind(FailureKind::InvalidUrl)
-            );
+            return Err(Failure::error("the URL has no host", RetryAfter::Cap)
+                .kind(FailureKind::InvalidUrl));
         }
     };
     let port = target.url.port_or_known_default().unwrap_or(80);
@@ -192,10 +191,10 @@ async fn connect_tcp(
             .kind(FailureKind::TimedOut));
         }
         Ok(Err(err)) => {
-            return Err(Failure::offline(format!(
-                "could not connect to {host}:{port}: {err}"
-            ))
-            .kind(io_kind(&err)));
+            return Err(
+                Failure::offline(format!("could not connect to {host}:{port}: {err}"))
+                    .kind(io_kind(&err)),
+            );
         }
         Ok(Ok(tcp)) => tcp,
     };
@@ -326,12 +325,14 @@ pub(super) fn classify_close(frame: Option<CloseFrame>) -> Failure {
     match code {
         close::UNAUTHORIZED => {
             let (what, kind) = match reason {
-                close::REASON_PASSWORD_REQUIRED => {
-                    ("the daemon requires a password", FailureKind::PasswordRequired)
-                }
-                close::REASON_INCORRECT_PASSWORD => {
-                    ("the daemon rejected the password", FailureKind::WrongPassword)
-                }
+                close::REASON_PASSWORD_REQUIRED => (
+                    "the daemon requires a password",
+                    FailureKind::PasswordRequired,
+                ),
+                close::REASON_INCORRECT_PASSWORD => (
+                    "the daemon rejected the password",
+                    FailureKind::WrongPassword,
+                ),
                 _ => ("authentication failed", FailureKind::WrongPassword),
             };
             Failure::error(format!("{what} (close 4401: {reason})"), RetryAfter::Cap).kind(kind)

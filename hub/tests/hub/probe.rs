@@ -52,14 +52,20 @@ async fn missing_and_wrong_passwords_are_told_apart() {
     let hub = Hub::new(test_config());
     let url = ws_url(daemon.local_addr());
 
-    let missing = hub.probe(&target(url.clone()), LIMIT).await.expect_err("no password");
+    let missing = hub
+        .probe(&target(url.clone()), LIMIT)
+        .await
+        .expect_err("no password");
     assert_eq!(missing.kind, FailureKind::PasswordRequired, "{missing:?}");
 
     let mut wrong = target(url.clone());
     wrong.password = Some("nope".into());
     let failure = hub.probe(&wrong, LIMIT).await.expect_err("wrong password");
     assert_eq!(failure.kind, FailureKind::WrongPassword, "{failure:?}");
-    assert!(!failure.message.contains("nope"), "the password never shows: {failure:?}");
+    assert!(
+        !failure.message.contains("nope"),
+        "the password never shows: {failure:?}"
+    );
 
     let mut right = target(url);
     right.password = Some("s3cret-pw".into());

@@ -48,6 +48,37 @@ pub(super) fn error(
     }
 }
 
+/// `probe_result`: the probe's outcome, the failure as its kind's wire name.
+pub(super) fn probe_result(
+    probe_id: String,
+    result: Result<hub::ProbeInfo, hub::ProbeFailure>,
+) -> ServerMessage {
+    use app::live::messages::{ProbeError, ProbeOk};
+    match result {
+        Ok(info) => ServerMessage::ProbeResult {
+            probe_id,
+            ok: Some(Box::new(ProbeOk {
+                daemon_id: info.daemon_id,
+                hostname: info.hostname,
+                version: info.version,
+                capabilities: info.capabilities,
+            })),
+            error: None,
+        },
+        Err(failure) => ServerMessage::ProbeResult {
+            probe_id,
+            ok: None,
+            error: Some(ProbeError {
+                kind: serde_json::to_value(failure.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "other".into()),
+                message: failure.message,
+            }),
+        },
+    }
+}
+
 /// One timeline row with its seq range.
 pub(super) fn item(row: &TimelineRow) -> LiveTimelineItem {
     LiveTimelineItem {

@@ -50,14 +50,16 @@ async fn serve(mut socket: WebSocket, state: AppState) {
         state.tabs.close(&token);
         return;
     }
-    let mut session = Session::new(state.hub.clone(), state.tabs.clone(), token.clone());
-    serve_session(&mut socket, &mut events, &mut session).await;
+    let (side, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let mut session = Session::new(state.hub.clone(), state.tabs.clone(), token.clone(), side);
+    serve_session(&mut socket, &mut events, &mut answers, &mut session).await;
     state.tabs.close(&token);
 }
 
 async fn serve_session(
     socket: &mut WebSocket,
     events: &mut tokio::sync::broadcast::Receiver<hub::HubEvent>,
+    answers: &mut tokio::sync::mpsc::UnboundedReceiver<ServerMessage>,
     session: &mut Session,
 ) {
     loop {
@@ -85,6 +87,7 @@ async fn serve_session(
                 }
                 Err(RecvError::Closed) => break,
             },
+            Some(answer) = answers.recv() => vec![answer],
         };
         for reply in &replies {
             if send(socket, reply).await.is_err() {

@@ -21,6 +21,8 @@ use super::stream::{Out, Step, Stream};
 
 /// Timelines one tab may follow at once (a tab shows a handful).
 const MAX_FOLLOWS: usize = 256;
+/// A connection test gives up after this long, whatever the daemon does.
+const PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One followed timeline: the hub's claim and this tab's position.
 struct Followed {
@@ -52,11 +54,19 @@ pub(super) struct Session {
     watched: bool,
     pending_resume: BTreeMap<String, ProfileCursors>,
     next_request: u64,
+    /// Answers computed off the loop (probes), sent when they are ready.
+    side: tokio::sync::mpsc::UnboundedSender<ServerMessage>,
 }
 
 impl Session {
-    pub(super) fn new(hub: Hub, tabs: Tabs, token: String) -> Self {
+    pub(super) fn new(
+        hub: Hub,
+        tabs: Tabs,
+        token: String,
+        side: tokio::sync::mpsc::UnboundedSender<ServerMessage>,
+    ) -> Self {
         Session {
+            side,
             hub,
             tabs,
             token,
@@ -97,6 +107,14 @@ impl Session {
                 }
                 self.resume(cursors).await
             }
+            Ok(BrowserMessage::Probe {
+                probe_id,
+                ws_url,
+                password,
+            }) => {
+                self.probe(probe_id, ws_url, password);
+                Vec::new()
+            }
             Ok(BrowserMessage::Unknown) => {
                 vec![convert::error("unknown live message type", None, None)]
             }
@@ -109,6 +127,26 @@ impl Session {
                 )]
             }
         }
+    }
+
+    /// Tests a connection off the loop; the result comes back on `side`.
+    fn probe(&self, probe_id: String, ws_url: String, password: Option<String>) {
+        let hub = self.hub.clone();
+        let side = self.side.clone();
+        tokio::spawn(async move {
+            let target = hub::DaemonTarget {
+                url: ws_url,
+                password,
+                label: "connection test".into(),
+            };
+            let result = hub.probe(&target, PROBE_LIMIT).await;
+            tracing::info!(
+                daemon = ?target,
+                ok = result.is_ok(),
+                "connection test"
+            );
+            let _ = side.send(convert::probe_result(probe_id, result));
+        });
     }
 
     /// A hub event: forwarded to every profile of this tab on that daemon.

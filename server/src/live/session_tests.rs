@@ -76,7 +76,8 @@ async fn a_lagging_socket_gets_what_it_missed_once() {
     let mut events = hub.subscribe();
     let tabs = app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE);
     let token = tabs.open();
-    let mut session = Session::new(hub.clone(), tabs.clone(), token.clone());
+    let (side, _answers) = tokio::sync::mpsc::unbounded_channel();
+    let mut session = Session::new(hub.clone(), tabs.clone(), token.clone(), side);
     let watch = serde_json::json!({"type": "watch", "profiles": [
         {"profile_id": "p", "label": "t", "ws_url": url}]});
     let mut sent = session.on_text(&watch.to_string()).await;
@@ -177,4 +178,61 @@ async fn a_lagging_socket_gets_what_it_missed_once() {
     );
     drop(session);
     daemon.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_answers_off_the_loop_with_the_daemon_id_or_a_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = daemon::RunningDaemon::start(daemon::DaemonConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        dir.path().join("home"),
+    ))
+    .await
+    .expect("daemon");
+    let hub = Hub::new(HubConfig::default());
+    let tabs = app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE);
+    let token = tabs.open();
+    let (side, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let mut session = Session::new(hub.clone(), tabs, token, side);
+
+    let probe = serde_json::json!({"type": "probe", "probe_id": "p1",
+        "ws_url": format!("ws://{}/ws", daemon.local_addr())});
+    assert!(session.on_text(&probe.to_string()).await.is_empty());
+    let answer = tokio::time::timeout(DEADLINE, answers.recv())
+        .await
+        .expect("answer");
+    match answer {
+        Some(ServerMessage::ProbeResult {
+            probe_id,
+            ok: Some(ok),
+            error: None,
+        }) => {
+            assert_eq!(probe_id, "p1");
+            assert_eq!(ok.daemon_id, daemon.server_id());
+        }
+        other => panic!("unexpected: {other:?}"),
+    }
+    // Probing never makes the server watch that daemon.
+    assert_eq!(hub.connection_count(), 0);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let probe =
+        serde_json::json!({"type": "probe", "probe_id": "p2", "ws_url": format!("ws://{addr}/ws")});
+    session.on_text(&probe.to_string()).await;
+    match tokio::time::timeout(DEADLINE, answers.recv())
+        .await
+        .expect("answer")
+    {
+        Some(ServerMessage::ProbeResult {
+            probe_id,
+            ok: None,
+            error: Some(e),
+        }) => {
+            assert_eq!(probe_id, "p2");
+            assert_eq!(e.kind, "refused");
+        }
+        other => panic!("unexpected: {other:?}"),
+    }
 }
