@@ -9,3 +9,4 @@ pub mod layout;
 pub mod palette;
 pub mod permission;
 pub mod timeline;
+pub mod toasts;

@@ -22,6 +22,7 @@ pub mod error;
 pub mod hosts;
 pub mod live;
 pub mod markdown;
+pub mod notify;
 pub mod registry;
 pub mod routes;
 pub mod search;
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
     let theme = settings::theme::provide_theme();
     attention::provide_attention(directory);
     components::palette::provide_overlays();
+    components::toasts::provide_toasts();
     start_after_hydration(live, directory, drafts, send_errors);
     Effect::new(move |_| theme.start());
     view! {
@@ -85,6 +87,7 @@ pub fn App() -> impl IntoView {
             <components::layout::Header />
             <components::palette::Palette />
             <components::keys::Shortcuts />
+            <components::toasts::ToastHost />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=StaticSegment("") view=routes::home::HomePage />

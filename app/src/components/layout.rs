@@ -14,6 +14,9 @@ pub fn Header() -> impl IntoView {
     let attention = use_attention();
     let count = move || attention.0.with(Vec::len);
     let channel_down = move || live.hydrated.get() && live.channel.get() != ChannelStatus::Open;
+    // Browser notifications for what needs attention (when allowed).
+    #[cfg(feature = "hydrate")]
+    crate::notify::browser::start();
     // The favicon gains a red dot while something needs attention.
     Effect::new(move |_| {
         let needs = count() > 0;

@@ -111,9 +111,14 @@ pub fn AgentPage() -> impl IntoView {
 #[component]
 fn AgentView(key: AgentKey) -> impl IntoView {
     // `?seq=N`: open at that row (search hits and shared links).
-    let focus = use_query_map()
-        .with_untracked(|q| q.get("seq"))
-        .and_then(|s| s.parse::<u64>().ok());
+    // A new `?seq=` (a search hit on the open agent) re-opens the timeline there.
+    let query = use_query_map();
+    let focus = Memo::new(move |_| {
+        query
+            .with(|q| q.get("seq"))
+            .and_then(|s| s.parse::<u64>().ok())
+    });
+    let timeline_key = key.clone();
     let directory = use_directory();
     let live = use_live();
     let k = key.clone();
@@ -270,7 +275,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             <Show when=move || !session_live.get() && !offline.get()>
                 <div class="placeholder" role="status">"Catching up with the host…"</div>
             </Show>
-            <Timeline key=key.clone() focus=focus />
+            {move || view! { <Timeline key=timeline_key.clone() focus=focus.get() /> }}
             <Permissions key=key.clone() />
             <Composer key=key.clone() />
         </section>

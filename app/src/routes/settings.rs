@@ -77,6 +77,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </ul>
             </section>
             <ThemePicker />
+            <NotificationSwitch />
         </section>
     }
     .into_any()
@@ -312,6 +313,55 @@ fn ThemePicker() -> impl IntoView {
                     </label>
                 }).collect_view()}
             </div>
+        </section>
+    }
+}
+
+#[component]
+fn NotificationSwitch() -> impl IntoView {
+    let state = RwSignal::new("off".to_owned());
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        state.set(if crate::notify::browser::enabled() {
+            "on".into()
+        } else {
+            "off".into()
+        });
+    });
+    let attention = crate::attention::use_attention();
+    let toggle = move |_| {
+        if state.get_untracked() == "on" {
+            #[cfg(feature = "hydrate")]
+            crate::notify::browser::disable();
+            state.set("off".into());
+            return;
+        }
+        let current: Vec<String> = attention
+            .0
+            .with_untracked(|e| e.iter().map(|e| e.id()).collect());
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let answer = crate::notify::browser::enable(current).await;
+            state.set(if answer == "granted" {
+                "on".into()
+            } else {
+                answer
+            });
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = current;
+    };
+    view! {
+        <section class="settings-notifications" aria-labelledby="notify-title">
+            <h2 id="notify-title">"Notifications"</h2>
+            <p class="muted">"A browser notification when an agent on any host needs input, finishes or fails while this tab is hidden or you are looking at another agent. Each event notifies once, across reloads and tabs."</p>
+            <button class="notify-toggle" data-state=move || state.get() on:click=toggle>
+                {move || match state.get().as_str() {
+                    "on" => "Turn notifications off",
+                    "denied" => "Blocked by the browser — allow them in its site settings",
+                    _ => "Enable notifications",
+                }}
+            </button>
         </section>
     }
 }

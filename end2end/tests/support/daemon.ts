@@ -10,6 +10,8 @@ export class DaemonClient {
   private next = 0;
   private log: Json[] = [];
   private waiters: Array<() => void> = [];
+  /** The daemon's `srv_` id, from its server_info. */
+  serverId = "";
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
@@ -36,7 +38,8 @@ export class DaemonClient {
         appVersion: "0.1.65",
       }),
     );
-    await client.wait("server_info", (m) => m.payload?.status === "server_info");
+    const info = await client.wait("server_info", (m) => m.payload?.status === "server_info");
+    client.serverId = info.payload.serverId;
     return client;
   }
 

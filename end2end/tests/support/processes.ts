@@ -85,12 +85,16 @@ export async function startDaemon(home?: string): Promise<Running & { home: stri
 }
 
 /** Starts `paseo-daemon` on `listen` (e.g. `127.0.0.1:0`) with the given home. */
-export async function startDaemonAt(listen: string, home?: string): Promise<Running & { home: string }> {
+export async function startDaemonAt(
+  listen: string,
+  home?: string,
+  env: Record<string, string> = {},
+): Promise<Running & { home: string }> {
   const dir = home ?? mkdtempSync(path.join(tmpdir(), "paseo-e2e-home-"));
   const child = spawn(
     path.join(binDir, "paseo-daemon"),
     ["--listen", listen, "--home", dir],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "info" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "info", ...env } },
   );
   const match = await waitForLine(child, /listening on (ws:\/\/[0-9.:]+\/ws)/, "paseo-daemon");
   return { url: match[1], process: child, stop: stopper(child), home: dir };

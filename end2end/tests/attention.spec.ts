@@ -1,0 +1,123 @@
+// Attention across hosts: the inbox with permissions from two hosts (one
+// answered there, the agent going on), a browser notification raised while
+// another agent is open and not again after a reload, the palette jumping
+// to an agent on the third host by keyboard alone, and a timeline phrase
+// found by search.
+import { expect, Page, test } from "@playwright/test";
+
+import { Host, seedRegistry, startHosts, stopHosts, watchForProblems, webUrl } from "./support/world";
+
+let hosts: Host[] = [];
+
+test.beforeAll(async () => {
+  hosts = await startHosts(3);
+});
+
+test.afterAll(async () => {
+  await stopHosts(hosts);
+});
+
+async function open(page: Page, path: string) {
+  await seedRegistry(page, hosts);
+  await page.goto(webUrl(path));
+  await expect(page.locator("header.top .nav-inbox")).toBeVisible();
+}
+
+test("the inbox holds permissions from two hosts; one answered there lets its agent go on", async ({ page }) => {
+  const problems = watchForProblems(page);
+  const a = await hosts[0].client.createAgent(hosts[0].cwd, "please EDIT_FILE", "Edit on the laptop");
+  const b = await hosts[1].client.createAgent(hosts[1].cwd, "please EDIT_FILE", "Edit on the workstation");
+  await open(page, "/inbox");
+  const entries = page.locator(".inbox-entry.inbox-permission");
+  await expect(entries).toHaveCount(2);
+  await expect(page.locator(".nav-inbox .count")).toHaveAttribute("data-count", "2");
+  await expect(page).toHaveTitle(/^\(2\)/);
+  const onWorkstation = page.locator(`.inbox-entry[data-agent-id="${b}"]`);
+  await expect(onWorkstation).toContainText(hosts[1].label);
+  await expect(onWorkstation.locator("a.inbox-agent")).toHaveAttribute("href", `/agent/${hosts[1].profileId}/${b}`);
+  await page.screenshot({ path: "../docs/screenshots/inbox-desktop.png", fullPage: true });
+
+  await onWorkstation.getByRole("button", { name: /allow once/i }).click();
+  await expect(onWorkstation).toHaveCount(0);
+  expect(await hosts[1].client.waitForFinish(b)).toBe("idle");
+  const [, rows] = await hosts[1].client.timeline(b);
+  expect(rows.some((r: any) => r.item.type === "tool_call" && r.item.status === "completed")).toBe(true);
+  // The laptop's prompt is still there, answered from its own host later.
+  await expect(page.locator(`.inbox-entry[data-agent-id="${a}"]`)).toBeVisible();
+  await page.locator(`.inbox-entry[data-agent-id="${a}"]`).getByRole("button", { name: /reject/i }).click();
+  await hosts[0].client.waitForFinish(a);
+  expect(problems).toEqual([]);
+});
+
+test("a notification is raised while another agent is open, once, not again after a reload", async ({ page }) => {
+  const problems = watchForProblems(page);
+  await page.addInitScript(() => {
+    const w = window as any;
+    w.__notes = [];
+    class FakeNotification {
+      static permission = "granted";
+      static requestPermission() {
+        return Promise.resolve("granted");
+      }
+      onclick: unknown = null;
+      constructor(title: string, options: any) {
+        w.__notes.push({ title, body: options?.body, tag: options?.tag });
+      }
+      close() {}
+    }
+    w.Notification = FakeNotification;
+  });
+  await open(page, "/settings");
+  await page.getByRole("button", { name: "Enable notifications" }).click();
+  await expect(page.locator(".notify-toggle")).toHaveAttribute("data-state", "on");
+
+  // Another agent is open…
+  const seen = await hosts[2].client.createAgent(hosts[2].cwd, "hello", "Being watched");
+  await hosts[2].client.waitForFinish(seen);
+  await page.goto(webUrl(`/agent/${hosts[2].profileId}/${seen}`));
+  await expect(page.locator("section.agent-page")).toBeVisible();
+  // …when an agent on another host asks for permission.
+  const asking = await hosts[0].client.createAgent(hosts[0].cwd, "please EDIT_FILE", "Asks while away");
+  await expect.poll(() => page.evaluate(() => (window as any).__notes.length)).toBeGreaterThanOrEqual(1);
+  const notes = await page.evaluate(() => (window as any).__notes);
+  const mine = notes.filter((n: any) => n.tag.includes(asking));
+  expect(mine).toHaveLength(1);
+  expect(mine[0].body).toContain("Asks while away");
+  expect(mine[0].body).toContain(hosts[0].label);
+
+  await page.reload();
+  await expect(page.locator(".nav-inbox .count")).not.toHaveAttribute("data-count", "0");
+  expect(await page.evaluate(() => (window as any).__notes.length)).toBe(0);
+  expect(problems).toEqual([]);
+});
+
+test("the palette jumps to an agent on the third host by keyboard alone, and search finds a phrase", async ({ page }) => {
+  const problems = watchForProblems(page);
+  const target = await hosts[2].client.createAgent(hosts[2].cwd, "CHUNKS=3", "Tune the GPU kernels");
+  await hosts[2].client.waitForFinish(target);
+  const phrase = await hosts[1].client.createAgent(hosts[1].cwd, "remember the word zanzibar-42", "Word keeper");
+  await hosts[1].client.waitForFinish(phrase);
+
+  await open(page, "/");
+  await expect(page.locator(`li.agent-row[data-agent-id="${target}"]`)).toBeVisible();
+  await page.keyboard.press("Control+k");
+  const input = page.locator(".palette-input");
+  await expect(input).toBeFocused();
+  await page.keyboard.type("gpu kernels");
+  await expect(page.locator(".palette-choice.selected")).toHaveAttribute("data-choice", `agent:${hosts[2].profileId}:${target}`);
+  await page.screenshot({ path: "../docs/screenshots/palette-desktop.png" });
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/agent/${hosts[2].profileId}/${target}$`));
+
+  // Text the browser holds: open the word keeper once, then search for it.
+  await page.goto(webUrl(`/agent/${hosts[1].profileId}/${phrase}`));
+  await expect(page.locator(".timeline .item-user").first()).toContainText("zanzibar-42");
+  await page.keyboard.press("Control+k");
+  await page.keyboard.type("zanzibar");
+  const hit = page.locator('.palette-choice[data-choice^="text:"]').first();
+  await expect(hit).toContainText("zanzibar-42");
+  await hit.click();
+  await expect(page).toHaveURL(new RegExp(`/agent/${hosts[1].profileId}/${phrase}\\?seq=\\d+$`));
+  await expect(page.locator(".timeline .item.focused")).toContainText("zanzibar-42");
+  expect(problems).toEqual([]);
+});
