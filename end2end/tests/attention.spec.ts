@@ -32,7 +32,7 @@ test("the inbox holds permissions from two hosts; one answered there lets its ag
   await expect(entries).toHaveCount(2);
   await expect(page.locator(".nav-inbox .count")).toHaveAttribute("data-count", "2");
   await expect(page).toHaveTitle(/^\(2\)/);
-  const onWorkstation = page.locator(`.inbox-entry[data-agent-id="${b}"]`);
+  const onWorkstation = page.locator(`.inbox-entry.inbox-permission[data-agent-id="${b}"]`);
   await expect(onWorkstation).toContainText(hosts[1].label);
   await expect(onWorkstation.locator("a.inbox-agent")).toHaveAttribute("href", `/agent/${hosts[1].profileId}/${b}`);
   await page.screenshot({ path: "../docs/screenshots/inbox-desktop.png", fullPage: true });
@@ -42,9 +42,11 @@ test("the inbox holds permissions from two hosts; one answered there lets its ag
   expect(await hosts[1].client.waitForFinish(b)).toBe("idle");
   const [, rows] = await hosts[1].client.timeline(b);
   expect(rows.some((r: any) => r.item.type === "tool_call" && r.item.status === "completed")).toBe(true);
-  // The laptop's prompt is still there, answered from its own host later.
-  await expect(page.locator(`.inbox-entry[data-agent-id="${a}"]`)).toBeVisible();
-  await page.locator(`.inbox-entry[data-agent-id="${a}"]`).getByRole("button", { name: /reject/i }).click();
+  // Having finished unseen, it is listed as such; the laptop's prompt stays.
+  await expect(page.locator(`.inbox-entry.inbox-finished[data-agent-id="${b}"]`)).toBeVisible();
+  const onLaptop = page.locator(`.inbox-entry.inbox-permission[data-agent-id="${a}"]`);
+  await expect(onLaptop).toBeVisible();
+  await onLaptop.getByRole("button", { name: /reject/i }).click();
   await hosts[0].client.waitForFinish(a);
   expect(problems).toEqual([]);
 });

@@ -360,9 +360,10 @@ pub async fn unarchive_agent(
     Ok(())
 }
 
-/// Reopens an agent's stored provider session as a **new** agent of the
-/// same host (Paseo's resume): the host looks up the agent's persistence
-/// handle, so the browser never carries it.
+/// Reopens an agent's stored provider session (`resume_agent_request`: the
+/// host reopens the agent holding that session, or adopts it as a new one),
+/// and brings an archived agent back to the list. The server looks up the
+/// persistence handle, so the browser never carries it.
 #[server(endpoint = "agents/resume")]
 pub async fn resume_agent(
     tab: String,
@@ -378,18 +379,19 @@ pub async fn resume_agent(
         request_id: request_id("fetch"),
         agent_id: agent_id.clone(),
     };
-    let handle = match call(&tab, &profile_id, SessionRequest::FetchAgentRequest(fetch)).await? {
-        SessionMessage::FetchAgentResponse(r) => match (r.agent, r.error) {
-            (Some(agent), _) => agent.persistence,
-            (None, error) => {
-                return Err(AppError::Rpc {
-                    code: Some("not_found".into()),
-                    message: error.unwrap_or_else(|| format!("agent {agent_id} not found")),
-                });
-            }
-        },
-        other => return Err(unexpected("fetch_agent_request", &other)),
-    };
+    let (handle, archived) =
+        match call(&tab, &profile_id, SessionRequest::FetchAgentRequest(fetch)).await? {
+            SessionMessage::FetchAgentResponse(r) => match (r.agent, r.error) {
+                (Some(agent), _) => (agent.persistence, agent.archived_at.is_some()),
+                (None, error) => {
+                    return Err(AppError::Rpc {
+                        code: Some("not_found".into()),
+                        message: error.unwrap_or_else(|| format!("agent {agent_id} not found")),
+                    });
+                }
+            },
+            other => return Err(unexpected("fetch_agent_request", &other)),
+        };
     let Some(handle) = handle else {
         return Err(AppError::BadRequest(
             "this agent has no stored provider session to resume".into(),

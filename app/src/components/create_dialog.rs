@@ -74,7 +74,8 @@ fn CreateAgentDialog(
     let cwd = RwSignal::new(String::new());
     let prompt = RwSignal::new(String::new());
     // What the dialog does: start a new agent, resume one of the host's
-    // stored sessions as a new agent, or import a provider session by id.
+    // stored sessions (archived agents first), or import a provider
+    // session by id.
     let what = RwSignal::new(What::Create);
     let importing = Signal::derive(move || what.get() == What::Import);
     let session_id = RwSignal::new(String::new());

@@ -194,7 +194,10 @@ impl DirectoryModel {
                 let rows = rows(items);
                 let timeline = session.timelines.entry(agent_id.clone()).or_default();
                 let change = if timeline.items.is_empty() && timeline.epoch.is_empty() {
-                    *timeline = TimelineModel::from_rows(&epoch, rows, false);
+                    // The server's first delta is the mirror's tail: seqs
+                    // start at 1, so a later first row means older rows.
+                    let has_older = rows.first().is_some_and(|r| r.seq_start > 1);
+                    *timeline = TimelineModel::from_rows(&epoch, rows, has_older);
                     TimelineChange::Reset
                 } else {
                     timeline.append(&epoch, rows)

@@ -194,3 +194,22 @@ fn state_records_the_daemon_id() {
         Some("srv_x")
     );
 }
+
+#[test]
+fn a_first_delta_that_starts_after_row_one_has_older_rows() {
+    let mut dir = DirectoryModel::default();
+    let delta = |agent: &str, first: u64| ServerMessage::TimelineDelta {
+        profile_id: "p".into(),
+        agent_id: agent.into(),
+        epoch: "e".into(),
+        items: vec![item(first, "a"), item(first + 1, "b")],
+    };
+    dir.apply(delta("tail", 9_800));
+    dir.apply(delta("whole", 1));
+    let session = dir.session("p").expect("session");
+    assert!(
+        session.timelines["tail"].has_older,
+        "load earlier is offered"
+    );
+    assert!(!session.timelines["whole"].has_older);
+}
