@@ -402,19 +402,33 @@ pub async fn resume_agent(
         handle: Some(handle),
         overrides: None,
     };
-    match call(
+    let resumed = match call(
         &tab,
         &profile_id,
         SessionRequest::ResumeAgentRequest(request),
     )
     .await?
     {
-        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => Ok(CreatedAgent {
-            profile_id,
-            agent_id,
-        }),
-        other => Err(unexpected("resume_agent_request", &other)),
+        SessionMessage::Status(StatusPayload::AgentResumed { agent_id, .. }) => agent_id,
+        other => return Err(unexpected("resume_agent_request", &other)),
+    };
+    if archived && resumed == agent_id {
+        // The same agent, reopened: back in the list (refresh unarchives).
+        let refresh = protocol::RefreshAgentRequest {
+            agent_id: resumed.clone(),
+            request_id: request_id("unarchive"),
+        };
+        call(
+            &tab,
+            &profile_id,
+            SessionRequest::RefreshAgentRequest(refresh),
+        )
+        .await?;
     }
+    Ok(CreatedAgent {
+        profile_id,
+        agent_id: resumed,
+    })
 }
 
 /// Adopts a provider's own session (e.g. one started in a terminal) as an
