@@ -123,3 +123,52 @@ test("the palette jumps to an agent on the third host by keyboard alone, and sea
   await expect(page.locator(".timeline .item.focused")).toContainText("zanzibar-42");
   expect(problems).toEqual([]);
 });
+
+test("settings, inbox and palette fit a phone in both themes; the theme switch sticks", async ({ page }) => {
+  const problems = watchForProblems(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, "/settings");
+  const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  for (const theme of ["Dark", "Light"] as const) {
+    await page.goto(webUrl("/settings"));
+    await page.locator(".settings-theme").getByText(theme, { exact: true }).click();
+    await expect(page.locator("html")).toHaveAttribute("data-theme", theme.toLowerCase());
+    const t = theme.toLowerCase();
+    expect(await noSideScroll()).toBe(true);
+    await page.screenshot({ path: `../docs/screenshots/settings-phone-${t}.png`, fullPage: true });
+    await page.goto(webUrl("/inbox"));
+    await expect(page.locator("html")).toHaveAttribute("data-theme", t);
+    expect(await noSideScroll()).toBe(true);
+    await page.screenshot({ path: `../docs/screenshots/inbox-phone-${t}.png`, fullPage: true });
+    await page.keyboard.press("Control+k");
+    await expect(page.locator(".palette-input")).toBeFocused();
+    expect(await noSideScroll()).toBe(true);
+    await page.screenshot({ path: `../docs/screenshots/palette-phone-${t}.png` });
+    await page.keyboard.press("Escape");
+  }
+  // Back to the system's choice.
+  await page.goto(webUrl("/settings"));
+  await page.locator(".settings-theme").getByText("System", { exact: true }).click();
+  await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.+/);
+  expect(problems).toEqual([]);
+});
+
+test("shortcuts: ? lists them, i opens the inbox, and nothing fires while typing", async ({ page }) => {
+  const problems = watchForProblems(page);
+  await open(page, "/");
+  await expect(page.locator("section.agents")).toHaveAttribute("data-hydrated", "true");
+  await page.keyboard.press("?");
+  await expect(page.locator(".shortcuts-help")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.locator(".shortcuts-help")).toHaveCount(0);
+  // Typing "i" in the search field stays in the field.
+  const search = page.locator(".filters input").first();
+  await search.click();
+  await page.keyboard.type("i");
+  await expect(page).toHaveURL(webUrl("/"));
+  await search.press("Escape");
+  await page.locator("body").click();
+  await page.keyboard.press("i");
+  await expect(page).toHaveURL(webUrl("/inbox"));
+  expect(problems).toEqual([]);
+});

@@ -203,6 +203,11 @@ pub fn Timeline(
             let first = keys.with(|k| k.first().copied());
             let reached = first.is_none_or(|f| f <= target) || !has_older.get();
             if !reached {
+                // Pages come through a server function: wait (tracked) for
+                // the channel's token after a reload.
+                if directory.tab_token.with(Option::is_none) {
+                    return;
+                }
                 fetch_page(Box::new(|| {}));
                 return;
             }
