@@ -19,10 +19,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use crate::rpc::outbox::{Disconnected, Outbox};
-use crate::rpc::{self, Handled, Session};
+use crate::rpc::{Handled, Session};
 use crate::state::DaemonState;
 use crate::time_util::epoch_ms;
-use crate::transport::inbound::{Inbound, RequestMeta, classify};
+use crate::transport::inbound::{Inbound, RequestMeta, classify, refusal, unknown};
 
 /// How long a close handshake (our close frame out, the client's back) may take.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -234,19 +234,10 @@ async fn after_hello(
             Handled::Done => return Ok(()),
             Handled::Unsupported => unknown(RequestMeta::extract(text)),
         },
-        Inbound::Unknown { meta, .. } => unknown(meta),
-        Inbound::Invalid { meta, message, .. } => match meta.request_id {
-            Some(id) => rpc::invalid_message(id, meta.request_type),
-            None => rpc::status_error(message),
+        refused => match refusal(refused) {
+            Some(reply) => reply,
+            None => return Ok(()),
         },
-        Inbound::NotJson { message } => rpc::status_error(message),
     };
     Ok(outbox.session(reply).await?)
-}
-
-fn unknown(meta: RequestMeta) -> protocol::SessionMessage {
-    match meta.request_id {
-        Some(id) => rpc::unknown_schema(id, meta.request_type),
-        None => rpc::status_error("Invalid message: Unknown request schema".to_owned()),
-    }
 }

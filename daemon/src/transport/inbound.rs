@@ -7,8 +7,12 @@
 //! Those error paths are rare, so they re-read the raw JSON instead of
 //! slowing down the common path.
 
-use protocol::{ClientFrame, DecodeError, Hello, SessionRequest, decode_client_frame};
+use protocol::{
+    ClientFrame, DecodeError, Hello, SessionMessage, SessionRequest, decode_client_frame,
+};
 use serde_json::Value;
+
+use crate::rpc;
 
 /// What a client text frame turned out to be.
 #[derive(Debug)]
@@ -107,6 +111,36 @@ pub(crate) fn classify(text: &str) -> Inbound {
         },
     }
 }
+
+/// The answer to a frame no handler serves, after hello: `rpc_error`
+/// (`unknown_schema` or `invalid_message`) under the frame's `requestId`,
+/// else `status: error` with the reason. `None` for the frames that are
+/// served (hello, pings, requests).
+pub(crate) fn refusal(inbound: Inbound) -> Option<SessionMessage> {
+    Some(match inbound {
+        Inbound::Unknown { meta, .. } => unknown(meta),
+        Inbound::Invalid { meta, message, .. } => match meta.request_id {
+            Some(id) => rpc::invalid_message(id, meta.request_type),
+            None => rpc::status_error(message),
+        },
+        Inbound::NotJson { message } => rpc::status_error(message),
+        Inbound::Hello(_) | Inbound::Ping | Inbound::RecordingState | Inbound::Request(_) => {
+            return None;
+        }
+    })
+}
+
+/// `unknown_schema` under the request's id, else `status: error`.
+pub(crate) fn unknown(meta: RequestMeta) -> SessionMessage {
+    match meta.request_id {
+        Some(id) => rpc::unknown_schema(id, meta.request_type),
+        None => rpc::status_error("Invalid message: Unknown request schema".to_owned()),
+    }
+}
+
+#[cfg(test)]
+#[path = "inbound_fuzz.rs"]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

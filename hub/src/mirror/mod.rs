@@ -14,3 +14,6 @@ pub(crate) mod decode;
 pub mod permissions;
 pub(crate) mod row_scan;
 pub mod timeline;
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -263,7 +263,9 @@ impl FollowedTimeline {
         appended: &mut Vec<Arc<TimelineRow>>,
     ) -> bool {
         let other_epoch = epoch != self.mirror.epoch;
-        let hole = self.last_seq.is_some_and(|last| row.seq_start > last + 1);
+        let hole = self
+            .last_seq
+            .is_some_and(|last| row.seq_start > last.saturating_add(1));
         if other_epoch || hole {
             self.tail_next |= other_epoch;
             self.sync = Sync::Fetching {

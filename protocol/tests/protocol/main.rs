@@ -3,4 +3,5 @@
 //! unknown and newer shapes (`tolerance`).
 
 mod fixtures;
+mod fuzz;
 mod tolerance;

@@ -3,6 +3,8 @@
 //! proving that our output carries at least the keys a real daemon's frame
 //! carries. Not used by production code.
 
+pub mod fuzz;
+
 use std::path::PathBuf;
 
 use serde::Deserialize;
