@@ -22,6 +22,7 @@
 mod agents;
 pub mod config;
 pub mod config_file;
+pub mod crash;
 mod daemon;
 pub mod error;
 mod fd_limit;

@@ -135,6 +135,7 @@ impl AgentManager {
             .sync()
             .await
             .map_err(|err| format!("Cannot store the message: {err}"))?;
+        crate::crash::at("send_durable");
         Ok(Some(text))
     }
 

@@ -25,6 +25,7 @@ impl AgentManager {
     ) -> Result<u64, StoreError> {
         let line = core.log.append(iso_now(), item)?;
         self.store.mark_dirty(&agent.id, &core.log);
+        crate::crash::at_row(&line.item);
         let payload = AgentStreamPayload {
             agent_id: agent.id.clone(),
             event: StreamEvent::Timeline {

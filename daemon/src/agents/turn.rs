@@ -62,10 +62,20 @@ impl AgentManager {
         let manager = self.clone();
         let turn_agent = agent.clone();
         let task = tokio::spawn(async move {
-            let outcome = match tokio::time::timeout(limit, prompt).await {
-                Ok(Ok(end)) => TurnOutcome::Ended(end),
-                Ok(Err(err)) => TurnOutcome::Failed(failure_text(&err)),
-                Err(_) => TurnOutcome::TimedOut,
+            // The `running` record reaches the disk before the provider
+            // sees the prompt: a daemon killed after this point comes back
+            // with the turn reported lost ("restarted mid-turn"), never with
+            // the message reported unrun after rows of its turn.
+            let outcome = match manager.store.sync().await {
+                Err(err) => TurnOutcome::Failed(format!("Cannot store the turn's start: {err}")),
+                Ok(()) => {
+                    crate::crash::at("turn_running");
+                    match tokio::time::timeout(limit, prompt).await {
+                        Ok(Ok(end)) => TurnOutcome::Ended(end),
+                        Ok(Err(err)) => TurnOutcome::Failed(failure_text(&err)),
+                        Err(_) => TurnOutcome::TimedOut,
+                    }
+                }
             };
             if outcome == TurnOutcome::TimedOut {
                 tracing::warn!(agent = %turn_agent.id, "turn timed out; stopping its session");

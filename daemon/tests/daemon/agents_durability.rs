@@ -340,3 +340,116 @@ async fn a_send_is_acknowledged_while_the_agent_starts_and_a_kill_9_then_marks_i
     assert_eq!(again["payload"]["accepted"], true, "{again}");
     assert_eq!(all_rows(&mut client, &id, "t2").await, rows);
 }
+
+/// Where a crash point leaves a send after the restart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Left {
+    /// Its row, then "not run: the daemon restarted".
+    NotRun,
+    /// Its row, then (maybe rows of its turn, then) the lost-turn note.
+    LostTurn { with_rows: bool },
+}
+
+/// Every send that reached the disk survives a `kill -9` at each point of
+/// its way as its `user_message` row followed by its turn or by an error
+/// row saying it was not run, never both: the daemon kills itself at a
+/// crash point (`PASEO_TEST_CRASH_AT`, `daemon::crash`), the next daemon
+/// on that home shows what is left. `row:assistant_message` is the window
+/// that used to be wrong: rows of the turn on disk while the record still
+/// said "unstarted" (its `running` status was not written yet), which came
+/// back as "not run" after the turn's own rows.
+#[tokio::test]
+async fn a_send_survives_a_kill_9_at_every_point_of_its_way() {
+    require_test_agent();
+    let points = [
+        ("send_durable", Left::NotRun),
+        ("turn_running", Left::LostTurn { with_rows: false }),
+        ("row:assistant_message", Left::LostTurn { with_rows: true }),
+    ];
+    for (point, left) in points {
+        let home = tempfile::tempdir().expect("home");
+        let cwd = tempfile::tempdir().expect("cwd");
+        let id = {
+            let daemon = DaemonProcess::spawn(home.path(), &[]);
+            let mut client = Client::connect(&daemon.ws_url(), "cid-crash").await;
+            let created = create_agent(&mut client, "c", cwd.path(), None).await;
+            client.close().await;
+            drop(daemon);
+            created["agentId"].as_str().expect("id").to_owned()
+        };
+
+        let mut cmd = daemon_command(home.path(), &["--listen", "127.0.0.1:0"]);
+        cmd.env(daemon::crash::CRASH_AT_ENV, point);
+        let mut daemon = DaemonProcess::spawn_with(cmd);
+        let (mut ws, _) = connect_hello(&daemon.ws_url(), "cid-crash").await;
+        let send = json!({"type": "send_agent_message_request", "requestId": "s",
+                          "agentId": id, "text": "hello", "messageId": "m-1"});
+        send_session(&mut ws, send.clone()).await;
+        // The ack may or may not get out before the crash: the rule holds
+        // for every send that reached the disk, acknowledged or not.
+        let mut acknowledged = false;
+        loop {
+            match next(&mut ws).await {
+                Next::Json(frame) => {
+                    let payload = &frame["message"]["payload"];
+                    if payload["requestId"] == "s" {
+                        assert_eq!(payload["accepted"], true, "{frame}");
+                        acknowledged = true;
+                    }
+                }
+                Next::Close(..) | Next::Ended(_) => break,
+            }
+        }
+        let status = daemon.wait_exit();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL),
+            "{point}: the daemon died at its crash point ({status:?})"
+        );
+        drop(daemon);
+
+        let daemon = DaemonProcess::spawn(home.path(), &[]);
+        let mut client = Client::connect(&daemon.ws_url(), "cid-crash").await;
+        let rows = all_rows(&mut client, &id, "t").await;
+        let kinds: Vec<&str> = rows
+            .iter()
+            .map(|r| r["item"]["type"].as_str().unwrap_or("?"))
+            .collect();
+        let context = format!("{point} (acknowledged: {acknowledged}): {kinds:?} {rows:#?}");
+        assert_eq!(kinds.first(), Some(&"user_message"), "{context}");
+        assert_eq!(rows[0]["item"]["messageId"], "m-1", "{context}");
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "user_message").count(),
+            1,
+            "{context}"
+        );
+        let last = rows.last().expect("rows");
+        assert_eq!(last["item"]["type"], "error", "{context}");
+        let note = last["item"]["message"].as_str().unwrap_or_default();
+        let agent = snapshot(&mut client, &id, "f").await;
+        assert_eq!(agent["status"], "error", "{context} {agent}");
+        match left {
+            Left::NotRun => {
+                assert_eq!(kinds.len(), 2, "{context}");
+                assert!(note.contains("not run: the daemon restarted"), "{context}");
+                assert_eq!(agent["lastError"], "not run: the daemon restarted");
+            }
+            Left::LostTurn { with_rows } => {
+                assert!(note.contains("restarted mid-turn"), "{context}");
+                assert_eq!(agent["lastError"], "daemon restarted mid-turn");
+                let turn_rows = kinds.len() - 2;
+                assert_eq!(turn_rows > 0, with_rows, "{context}");
+                assert!(
+                    rows.iter().all(|r| !r["item"]["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("not run"))),
+                    "{context}"
+                );
+            }
+        }
+        // A retry of the same message is acknowledged and not run again.
+        let again = client.request(send).await;
+        assert_eq!(again["payload"]["accepted"], true, "{again}");
+        assert_eq!(all_rows(&mut client, &id, "t2").await, rows, "{point}");
+    }
+}
