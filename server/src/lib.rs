@@ -37,6 +37,9 @@ pub struct AppState {
     pub pinned: Arc<Vec<(String, hub::DaemonKey, String)>>,
     /// Live-channel tabs and the daemons each may reach (server functions).
     pub tabs: app::api::ssr::Tabs,
+    /// Becomes true when the server stops: live sockets close with 1001.
+    /// [`RunningServer::shutdown`] waits until every holder is gone.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -44,6 +47,9 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
         state.leptos_options.clone()
     }
 }
+
+/// How long a stopping server waits for live sockets to close.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A started server; dropping it does not stop it, call [`Self::shutdown`].
 pub struct RunningServer {
@@ -71,10 +77,20 @@ impl RunningServer {
         self.shutdown().await;
     }
 
-    /// Stops serving, then stops the embedded daemon.
+    /// Stops serving: HTTP requests in flight finish, live sockets are
+    /// closed with 1001 "going away" (waiting up to 5 s for them), then
+    /// the embedded daemon stops (its agents persisted and stopped, its
+    /// own sockets closed with 1001).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        // Every live socket holds a receiver; the last one gone closes it.
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.stop.closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some live sockets did not close within the grace period");
+        }
         if let Some(daemon) = self.daemon {
             daemon.shutdown().await;
         }
@@ -152,16 +168,17 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, ServerErro
         .site_pkg_dir("pkg")
         .site_addr(local_addr)
         .build();
+    let (stop, mut stopped) = watch::channel(false);
     let state = AppState {
         leptos_options,
         hub,
         config: Arc::new(config),
         pinned: Arc::new(pinned),
         tabs: app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE),
+        shutdown: stopped.clone(),
     };
     let router = router(state);
 
-    let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|stop| *stop).await;

@@ -1,5 +1,15 @@
 //! `paseo-web`: the web server binary. Parses the command line, starts the
-//! embedded local daemon (unless told not to), the hub, and the HTTP server.
+//! embedded local daemon (unless told not to), the hub, and the HTTP server;
+//! on SIGTERM or Ctrl-C it shuts down gracefully (live sockets closed with
+//! 1001, the embedded daemon's agents persisted and stopped).
+//!
+//! A start that fails (the address in use or refused, a missing site, the
+//! embedded daemon's own errors) prints one line, `paseo-web: error: …`,
+//! and exits with status 1: never a panic or a backtrace, whatever
+//! `RUST_BACKTRACE` says.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
@@ -7,17 +17,36 @@ use tracing_subscriber::EnvFilter;
 
 use server::cli::Cli;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
-    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("paseo-web: error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}`: the causes on one line; anyhow prints a backtrace only
+            // with `{:?}`.
+            eprintln!("paseo-web: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let running = server::start(cli.into_config()?)
         .await
-        .context("starting paseo-web")?;
+        .context("cannot start")?;
     println!("paseo-web listening on http://{}", running.local_addr());
     running.wait_for_shutdown_signal().await;
     Ok(())

@@ -16,6 +16,7 @@ mod agents;
 mod agents_durability;
 mod agents_lifecycle;
 mod auth;
+mod bad_input;
 mod binary;
 mod checkout;
 mod cli_replay;

@@ -7,9 +7,11 @@
 //! Three tiers, each giving exactly what the general decoder gives (tests
 //! compare them on every recorded frame and on mutated ones, and the fuzz
 //! target `fuzz_tests.rs` on millions), with one exception the fuzzer
-//! found: a frame nested deeper than serde_json's recursion limit (128) in
-//! a key the fast paths skip is refused by the general decoder (it buffers
-//! the whole frame) and may still be read as a row by a fast path:
+//! found: the general decoder buffers the whole frame, so it refuses a
+//! frame for content the fast paths skip (an unknown key nested beyond
+//! serde_json's recursion limit, a string with a lone surrogate escape);
+//! a fast path may still read such a frame's row, which is then exactly
+//! the row the general decoder reads without that content:
 //! 1. `row_scan`: one pass over a text-chunk row frame in its strict shape
 //!    (the bulk of a streamed turn);
 //! 2. `derived`: any timeline row frame through serde-derived structs, the

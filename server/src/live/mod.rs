@@ -21,12 +21,15 @@ mod stream;
 
 use app::live::messages::ServerMessage;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
 use session::Session;
+
+/// How long a closing socket waits for the tab's close frame.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Largest message a tab may send (a `watch` with many profiles is small).
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
@@ -52,7 +55,15 @@ async fn serve(mut socket: WebSocket, state: AppState) {
     }
     let (side, mut answers) = tokio::sync::mpsc::unbounded_channel();
     let mut session = Session::new(state.hub.clone(), state.tabs.clone(), token.clone(), side);
-    serve_session(&mut socket, &mut events, &mut answers, &mut session).await;
+    let mut shutdown = state.shutdown.clone();
+    serve_session(
+        &mut socket,
+        &mut events,
+        &mut answers,
+        &mut session,
+        &mut shutdown,
+    )
+    .await;
     state.tabs.close(&token);
 }
 
@@ -61,9 +72,14 @@ async fn serve_session(
     events: &mut tokio::sync::broadcast::Receiver<hub::HubEvent>,
     answers: &mut tokio::sync::mpsc::UnboundedReceiver<ServerMessage>,
     session: &mut Session,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         let replies = tokio::select! {
+            () = stopping(shutdown) => {
+                close_going_away(socket).await;
+                break;
+            }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Err(err)) => {
@@ -95,6 +111,31 @@ async fn serve_session(
             }
         }
     }
+}
+
+/// Resolves when the server stops (or its state is gone).
+async fn stopping(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// The server is stopping: close with 1001 "going away" and wait briefly
+/// for the tab's close frame, so it sees a clean close and reconnects.
+async fn close_going_away(socket: &mut WebSocket) {
+    let frame = CloseFrame {
+        code: close_code::AWAY,
+        reason: "Server shutting down".into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), axum::Error> {
