@@ -186,10 +186,29 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli, Given { ids, env_password })) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("paseo-daemon: error: {err:#}");
+            // The causes on one line; anyhow prints a backtrace only with
+            // `{:?}`, never used here.
+            eprintln!("paseo-daemon: error: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each cause once (our error types
+/// often name their source in their own message already).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 async fn run(cli: Cli, given: Given) -> anyhow::Result<()> {

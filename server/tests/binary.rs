@@ -384,7 +384,11 @@ fn start_errors_are_one_line_without_a_backtrace() {
             errors[0].starts_with("paseo-web: error: "),
             "{name}: {output}"
         );
-        assert!(errors[0].contains(expected), "{name}: {output}");
+        assert_eq!(
+            errors[0].matches(expected).count(),
+            1,
+            "{name}: said once: {output}"
+        );
         assert!(
             !output.contains("backtrace") && !output.contains("panicked"),
             "{name}: {output}"

@@ -469,3 +469,125 @@ fn help_lists_the_options() {
         assert!(help.contains(flag), "missing {flag} in:\n{help}");
     }
 }
+
+/// A start that fails prints one line, `paseo-daemon: error: …`, each
+/// cause once, and exits 1; never a panic or a backtrace, even with
+/// `RUST_BACKTRACE=1`.
+#[tokio::test]
+async fn start_errors_are_one_line_without_a_backtrace() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let busy_home = tempfile::tempdir().expect("tempdir");
+    let _running = DaemonProcess::spawn(busy_home.path(), &[]);
+    let password = home.path().join("password");
+    std::fs::write(&password, "s3cret\n").expect("password file");
+    let password = password.to_str().expect("utf-8").to_owned();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken = taken.local_addr().expect("addr").to_string();
+    let cases: [(&str, &std::path::Path, Vec<&str>, &str); 4] = [
+        (
+            "port in use",
+            home.path(),
+            vec!["--listen", &taken],
+            "Address already in use",
+        ),
+        (
+            "non-loopback without a password",
+            home.path(),
+            vec!["--listen", "0.0.0.0:0"],
+            "refusing to listen on 0.0.0.0:0 without a password",
+        ),
+        (
+            // TEST-NET-1: no interface has it, so the bind is refused.
+            "refused bind",
+            home.path(),
+            vec!["--listen", "192.0.2.1:0", "--password-file", &password],
+            "cannot listen on 192.0.2.1:0",
+        ),
+        (
+            "home in use",
+            busy_home.path(),
+            vec!["--listen", "127.0.0.1:0"],
+            "already using PASEO_HOME",
+        ),
+    ];
+    for (name, home, args, expected) in cases {
+        let mut cmd = daemon_command(home, &args);
+        cmd.env("RUST_BACKTRACE", "1");
+        let (status, stderr) = run_to_exit(cmd);
+        assert_eq!(status.code(), Some(1), "{name}: {stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("error") || l.contains("ERROR"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{name}: one error line: {stderr}");
+        assert!(
+            errors[0].starts_with("paseo-daemon: error: "),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            errors[0].matches(expected).count(),
+            1,
+            "{name}: said once: {stderr}"
+        );
+        assert!(
+            !stderr.contains("backtrace") && !stderr.contains("panicked"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+/// Ctrl-C (SIGINT) is a graceful stop like SIGTERM: sockets closed with
+/// 1001, the agent mid-turn stopped (its process group gone, the ledger
+/// empty), its record and rows on disk, exit status 0; the next start
+/// reports the interrupted turn.
+#[tokio::test]
+async fn ctrl_c_stops_agents_persists_them_and_closes_with_1001() {
+    crate::agent_support::require_test_agent();
+    let home = tempfile::tempdir().expect("tempdir");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let mut daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = crate::agent_support::Client::connect(&daemon.ws_url(), "cid-int").await;
+    let created =
+        crate::agent_support::create_agent(&mut client, "c", cwd.path(), Some("PLEASE_BE_SLOW"))
+            .await;
+    let id = created["agentId"].as_str().expect("id").to_owned();
+    client
+        .stream_event(&id, |e| e["item"]["text"] == "tick1 ")
+        .await;
+    let ledger_path = home.path().join(daemon::procs::LEDGER_FILE);
+    let ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ledger_path).expect("ledger"))
+            .expect("JSON");
+    let pgid = i32::try_from(ledger["groups"][0]["pgid"].as_i64().expect("pgid")).expect("pgid");
+    let (mut watcher, _) = connect_hello(&daemon.ws_url(), "cid-watch").await;
+
+    daemon.send_signal(libc::SIGINT);
+    assert_eq!(
+        expect_close(&mut watcher).await,
+        (1001, "Daemon shutting down".to_owned())
+    );
+    let status = daemon.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(!group_alive(pgid), "the agent's group is gone");
+    let ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ledger_path).expect("ledger"))
+            .expect("JSON");
+    assert_eq!(ledger["groups"], json!([]), "{ledger}");
+    drop(client);
+
+    let daemon = DaemonProcess::spawn(home.path(), &[]);
+    let mut client = crate::agent_support::Client::connect(&daemon.ws_url(), "cid-int").await;
+    let rows = crate::agent_support::all_rows(&mut client, &id, "t").await;
+    assert_eq!(rows[0]["item"]["type"], "user_message", "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r["item"]["text"] == "tick1 "),
+        "{rows:?}"
+    );
+    let last = rows.last().expect("rows");
+    assert!(
+        last["item"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("restarted mid-turn")),
+        "{last}"
+    );
+}

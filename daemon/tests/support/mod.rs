@@ -129,6 +129,14 @@ impl DaemonProcess {
         assert_eq!(rc, 0, "kill(SIGTERM) failed");
     }
 
+    /// Sends `signal` (e.g. `libc::SIGINT`, Ctrl-C) without waiting.
+    pub fn send_signal(&mut self, signal: i32) {
+        let pid = i32::try_from(self.child.id()).expect("pid fits i32");
+        // SAFETY: plain kill(2) on our own child's pid.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({signal}) failed");
+    }
+
     /// Waits (up to [`DEADLINE`]) for the process to exit.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + DEADLINE;
@@ -149,6 +157,12 @@ impl Drop for DaemonProcess {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Whether any process of group `pgid` is alive.
+pub fn group_alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only probes the group.
+    unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
 /// Parses `... listening on ws://127.0.0.1:PORT/ws ...`.
