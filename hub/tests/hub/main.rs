@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bad_input;
 mod bursts;
 mod daemon_connection;
 mod failures;
