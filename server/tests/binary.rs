@@ -124,9 +124,7 @@ impl Drop for Server {
 /// The address after `prefix` in `line`, up to the next space or quote.
 fn addr_after(line: &str, prefix: &str) -> SocketAddr {
     let rest = &line[line.find(prefix).expect(prefix) + prefix.len()..];
-    let end = rest
-        .find(|c: char| c == ' ' || c == '/' || c == '"')
-        .unwrap_or(rest.len());
+    let end = rest.find([' ', '/', '"']).unwrap_or(rest.len());
     rest[..end]
         .parse()
         .unwrap_or_else(|_| panic!("no address in {line:?}"))

@@ -388,16 +388,11 @@ async fn a_send_survives_a_kill_9_at_every_point_of_its_way() {
         // The ack may or may not get out before the crash: the rule holds
         // for every send that reached the disk, acknowledged or not.
         let mut acknowledged = false;
-        loop {
-            match next(&mut ws).await {
-                Next::Json(frame) => {
-                    let payload = &frame["message"]["payload"];
-                    if payload["requestId"] == "s" {
-                        assert_eq!(payload["accepted"], true, "{frame}");
-                        acknowledged = true;
-                    }
-                }
-                Next::Close(..) | Next::Ended(_) => break,
+        while let Next::Json(frame) = next(&mut ws).await {
+            let payload = &frame["message"]["payload"];
+            if payload["requestId"] == "s" {
+                assert_eq!(payload["accepted"], true, "{frame}");
+                acknowledged = true;
             }
         }
         let status = daemon.wait_exit();
