@@ -34,7 +34,17 @@ fn check(input: Input) -> Result<(), TestCaseError> {
             let encoded = serde_json::to_string(&frame)
                 .map_err(|e| TestCaseError::fail(format!("request does not encode: {e}")))?;
             match classify(&encoded) {
-                Inbound::Request(again) => prop_assert_eq!(again, request),
+                // Equal, floats to f64 precision (`fuzz::json_equal`: found
+                // by the long run, serde_json's default float parser).
+                Inbound::Request(again) if again != request => {
+                    let same = match (serde_json::to_value(&again), serde_json::to_value(&request))
+                    {
+                        (Ok(a), Ok(b)) => fuzz::json_equal(&a, &b),
+                        _ => false,
+                    };
+                    prop_assert!(same, "re-decoded {:?}\ndiffers from {:?}", again, request);
+                }
+                Inbound::Request(_) => {}
                 other => prop_assert!(false, "re-encoded request classified as {:?}", other),
             }
         }
@@ -60,6 +70,18 @@ fn check(input: Input) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Found by the long run: a float with 17 significant digits may come back
+/// one unit in the last place off; the request is otherwise the same.
+#[test]
+fn a_long_float_survives_a_round_trip_to_f64_precision() {
+    let text = r#"{"message":{"filter":[[-3.223927822096166e+226]],"requestId":"fuzz-1","type":"fetch_agents_request"},"type":"session"}"#;
+    let input = Input {
+        text: text.to_owned(),
+        recipe: "regression".to_owned(),
+    };
+    check(input).expect("the same request");
 }
 
 #[test]
