@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::{Inbound, classify, refusal};
 
 /// Short-form inputs (the test command's budget: RELIABILITY.md).
-const SHORT: u64 = 20_000;
+const SHORT: u64 = 100_000;
 
 fn carried_request_id(text: &str) -> Option<String> {
     let value: Value = serde_json::from_str(text).ok()?;

@@ -483,7 +483,7 @@ async fn start_errors_are_one_line_without_a_backtrace() {
     let password = password.to_str().expect("utf-8").to_owned();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let taken = taken.local_addr().expect("addr").to_string();
-    let cases: [(&str, &std::path::Path, Vec<&str>, &str); 4] = [
+    let cases: [(&str, &std::path::Path, Vec<&str>, &str); 5] = [
         (
             "port in use",
             home.path(),
@@ -495,6 +495,12 @@ async fn start_errors_are_one_line_without_a_backtrace() {
             home.path(),
             vec!["--listen", "0.0.0.0:0"],
             "refusing to listen on 0.0.0.0:0 without a password",
+        ),
+        (
+            "IPv6 any without a password",
+            home.path(),
+            vec!["--listen", "[::]:0"],
+            "refusing to listen on [::]:0 without a password",
         ),
         (
             // TEST-NET-1: no interface has it, so the bind is refused.

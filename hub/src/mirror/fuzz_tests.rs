@@ -23,7 +23,7 @@ use super::permissions::PermissionMirror;
 use super::timeline::FollowedTimeline;
 
 /// Short-form inputs (the test command's budget: RELIABILITY.md).
-const SHORT: u64 = 20_000;
+const SHORT: u64 = 80_000;
 /// Rows a followed timeline keeps (small, so trimming is exercised).
 const CAPACITY: usize = 64;
 /// Timelines followed at most (a hostile daemon names any agent).

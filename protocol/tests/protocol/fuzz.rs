@@ -31,7 +31,7 @@ fn same<T: serde::Serialize + PartialEq + std::fmt::Debug>(
 }
 
 /// Short-form inputs per target (the test command's budget: RELIABILITY.md).
-const SHORT: u64 = 20_000;
+const SHORT: u64 = 100_000;
 
 /// Found by the long run: an integer beyond `u64` is read as a float and
 /// may come back one unit in the last place off; nothing else changes.
