@@ -230,3 +230,34 @@ fn a_row_at_the_largest_seq_does_not_overflow_the_hole_check() {
     assert!(!step.needs_fetch, "an older row is a duplicate");
     assert_eq!(timeline.mirror().items.len(), 1);
 }
+
+/// Found by the long run: a page entry whose range runs backwards, or
+/// entries that overlap, left the mirror out of seq order. Such entries
+/// are dropped (the first of overlapping ranges is kept).
+#[test]
+fn a_page_with_backwards_or_overlapping_ranges_keeps_the_mirror_in_order() {
+    let entry = |start: u64, end: u64| {
+        serde_json::json!({"provider": "test", "item": {"type": "assistant_message",
+            "text": format!("{start}-{end}")}, "timestamp": "t", "seqStart": start,
+            "seqEnd": end, "sourceSeqRanges": [], "collapsed": []})
+    };
+    let page: protocol::FetchAgentTimelineResponse = serde_json::from_value(serde_json::json!({
+        "requestId": "f1", "agentId": "a", "agent": null, "direction": "tail",
+        "projection": "canonical", "epoch": "e1", "reset": false, "staleCursor": false,
+        "gap": false, "window": {"minSeq": 1, "maxSeq": 9, "nextSeq": 10},
+        "startCursor": null, "endCursor": null, "hasOlder": false, "hasNewer": false,
+        "entries": [entry(1, 1), entry(5, 2), entry(2, 4), entry(3, 3), entry(4, 6), entry(7, 7)],
+        "error": null,
+    }))
+    .expect("a page");
+    let mut timeline = FollowedTimeline::new(CAPACITY);
+    timeline.begin_fetch("f1".into());
+    assert!(timeline.on_fetch(page).is_some());
+    let ranges: Vec<(u64, u64)> = timeline
+        .mirror()
+        .items
+        .iter()
+        .map(|row| (row.seq_start, row.seq_end))
+        .collect();
+    assert_eq!(ranges, [(1, 1), (2, 4), (7, 7)]);
+}

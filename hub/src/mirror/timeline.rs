@@ -314,9 +314,12 @@ impl FollowedTimeline {
         let replace = response.reset
             || response.direction != TimelineDirection::After
             || response.epoch != self.mirror.epoch;
+        // A daemon's page is trusted for content, not for shape: an entry
+        // whose range runs backwards is dropped (found by the fuzz target).
         let rows = response
             .entries
             .into_iter()
+            .filter(|entry| entry.seq_start <= entry.seq_end)
             .map(|entry| Arc::new(TimelineRow::from(entry)));
         // Rows not broadcast yet go out first (a replace supersedes them).
         let mut appended = std::mem::take(&mut self.unsent);
@@ -325,6 +328,16 @@ impl FollowedTimeline {
             self.mirror.epoch = response.epoch;
             self.mirror.items = rows.collect();
             self.mirror.items.sort_by_key(|row| row.seq_start);
+            // Overlapping entries (a page no daemon of ours sends) would
+            // show rows twice: keep the first of each range.
+            let mut last_end = None;
+            self.mirror.items.retain(|row| {
+                let fresh = last_end.is_none_or(|end| row.seq_start > end);
+                if fresh {
+                    last_end = Some(row.seq_end);
+                }
+                fresh
+            });
             self.mirror.has_older = response.has_older;
             let window = response.window;
             self.last_seq = self
