@@ -42,7 +42,11 @@ test("a queued message SIGKILLed between its durable write and its ack is delive
     await expect(screen).not.toHaveAttribute("data-host-status", "online");
     await input.fill("second, sent after the restart");
     await input.press("Enter");
-    await expect(page.locator("ol.queue li.queued")).toHaveCount(2);
+    // The first left the queue only because its durable row reached the
+    // page before the crash (never on a failed send); the second waits.
+    await expect(page.locator(".timeline .item-user", { hasText: "first, survives the crash" })).toHaveCount(1);
+    await expect(page.locator("ol.queue li.queued")).toHaveCount(1);
+    await expect(page.locator("ol.queue li.queued")).toContainText("second, sent after the restart");
 
     await daemon.stop("SIGKILL");
     daemon = await startDaemonAt(`127.0.0.1:${port}`, home);
@@ -61,9 +65,12 @@ test("a queued message SIGKILLed between its durable write and its ack is delive
     // The page shows both, each once.
     await expect(page.locator(".timeline .item-user", { hasText: "first, survives the crash" })).toHaveCount(1);
     await expect(page.locator(".timeline .item-user", { hasText: "second, sent after the restart" })).toHaveCount(1);
-    // Server functions that failed while the daemon was down are HTTP 500s
-    // by design (the daemon vanished mid-request); nothing else may fail.
-    expect(problems.filter((p) => !/^500 .*\/api\/agents\/send/.test(p))).toEqual([]);
+    // The send the daemon died under is an HTTP 500 by design (the daemon
+    // vanished mid-request), which Chromium also logs; nothing else fails.
+    const sendFailures = problems.filter((p) => /^500 .*\/api\/agents\/send/.test(p));
+    expect(sendFailures.length).toBeLessThanOrEqual(1);
+    const chromeEcho = "console.error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)";
+    expect(problems.filter((p) => !sendFailures.includes(p) && p !== chromeEcho)).toEqual([]);
   } finally {
     client.close();
     await daemon.stop();
