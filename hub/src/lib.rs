@@ -16,7 +16,8 @@
 //! Layout:
 //! - The facade: `hub.rs` ([`Hub`], [`WatchGuard`]), `routing.rs` (requests
 //!   to one daemon), `follow.rs` (who follows which timeline), `registry.rs`
-//!   (who watches which daemon).
+//!   (who watches which daemon), `diff.rs` (live diffs, each delivered to
+//!   its one subscriber).
 //! - `connection/`: the actor that owns one daemon connection (its loop,
 //!   `connect`, the `online` phase, `inbound` message routing, caller
 //!   `requests`); its state is private to the folder, and the facade reads
@@ -29,6 +30,7 @@
 pub mod backoff;
 pub mod config;
 mod connection;
+mod diff;
 mod error;
 mod event;
 mod follow;
@@ -44,6 +46,7 @@ pub mod target;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use config::HubConfig;
+pub use diff::{DiffGuard, DiffPush, DiffSink};
 pub use error::{ConfigError, HubError};
 pub use event::HubEvent;
 pub use heartbeat::{Heartbeat, HeartbeatAction, HeartbeatPolicy};

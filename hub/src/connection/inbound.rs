@@ -107,6 +107,14 @@ impl Actor {
             SessionMessage::ProvidersSnapshotUpdate(update) => {
                 self.set_providers(update.entries);
             }
+            SessionMessage::CheckoutDiffUpdate(update) => {
+                self.deliver_diff(
+                    &update.subscription_id,
+                    update.cwd,
+                    update.files,
+                    update.error,
+                );
+            }
             SessionMessage::RpcError(err) => {
                 tracing::debug!(daemon = %self.target.key, request_id = err.request_id, error = err.error, "rpc_error for no waiting request");
             }
@@ -167,6 +175,12 @@ impl Actor {
                 if let Some(timeline) = lock(&self.view).timelines.get_mut(&agent_id) {
                     timeline.disconnected();
                 }
+            }
+            (Internal::Diff(id), SessionMessage::SubscribeCheckoutDiffResponse(answer)) => {
+                self.deliver_diff(&id, answer.cwd, answer.files, answer.error);
+            }
+            (Internal::Diff(id), SessionMessage::RpcError(err)) => {
+                self.diff_refused(&id, err.error);
             }
             (internal, message) => {
                 tracing::debug!(daemon = %self.target.key, ?internal, reply = message.type_name(), "unexpected reply to the hub's own request");

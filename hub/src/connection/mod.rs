@@ -20,12 +20,14 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 pub(crate) mod connect;
+mod diffs;
 mod inbound;
 mod online;
 pub(crate) mod requests;
 
 use crate::backoff::Backoff;
 use crate::config::HubConfig;
+use crate::diff::DiffSubscription;
 use crate::error::HubError;
 use crate::event::HubEvent;
 use crate::follow::Follows;
@@ -58,6 +60,10 @@ pub(crate) enum Command {
     Follow(String),
     /// An agent lost its last follower.
     Unfollow(String),
+    /// A live diff subscription (boxed: much larger than the others).
+    SubscribeDiff(Box<DiffSubscription>),
+    /// A [`crate::DiffGuard`] was dropped.
+    UnsubscribeDiff(String),
 }
 
 /// What the hub reads synchronously.
@@ -122,6 +128,7 @@ pub(crate) fn spawn(target: ValidTarget, client_id: &str, deps: &ActorDeps) -> D
         internal: HashMap::new(),
         outbox: Vec::new(),
         unsent: Vec::new(),
+        diffs: diffs::Diffs::default(),
     };
     deps.runtime.spawn(async move {
         let _live = live;
@@ -147,6 +154,8 @@ struct Actor {
     /// Followed agents with live rows applied but not yet broadcast
     /// (see `Actor::send_rows`).
     unsent: Vec<String>,
+    /// Live diff subscriptions and their sinks.
+    diffs: diffs::Diffs,
 }
 
 impl Actor {
@@ -214,8 +223,10 @@ impl Actor {
 
     /// A command while not online: requests fail at once; follow changes
     /// are picked up from the follow table on the next connection.
-    fn while_away(&self, command: Command) {
+    fn while_away(&mut self, command: Command) {
         match command {
+            Command::SubscribeDiff(subscription) => self.add_diff(*subscription, false),
+            Command::UnsubscribeDiff(id) => self.remove_diff(&id, false),
             Command::RetryNow | Command::Follow(_) => {}
             Command::Request { reply, .. } => {
                 let _ = reply.send(Err(self.unavailable()));

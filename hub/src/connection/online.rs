@@ -52,6 +52,8 @@ pub(super) enum Internal {
     Timeline(String),
     /// A `fetch_agent` for this agent's current state.
     Agent(String),
+    /// A diff subscription (the hub's id for it).
+    Diff(String),
 }
 
 pub(super) type Sink = SplitSink<Socket, Message>;
@@ -177,6 +179,7 @@ impl Actor {
             }
             self.fetch_timeline(&agent_id);
         }
+        self.resubscribe_diffs();
     }
 
     /// Queues the fetch that brings `agent_id`'s timeline up to date
@@ -245,6 +248,14 @@ impl Actor {
             }
             Command::Unfollow(agent_id) => {
                 self.forget_timeline(&agent_id);
+                Ok(())
+            }
+            Command::SubscribeDiff(subscription) => {
+                self.add_diff(*subscription, true);
+                Ok(())
+            }
+            Command::UnsubscribeDiff(id) => {
+                self.remove_diff(&id, true);
                 Ok(())
             }
         }

@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod bursts;
 mod daemon_connection;
+mod diffs;
 mod failures;
 mod fixture_replay;
 mod probe;
