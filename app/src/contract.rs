@@ -117,6 +117,16 @@ pub enum BrowserMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password: Option<String>,
     },
+    /// Start the live diff of `cwd` on a profile's daemon (uncommitted
+    /// changes, untracked files included). `subscription_id` is the tab's
+    /// own; reusing one replaces its subscription.
+    SubscribeDiff {
+        profile_id: String,
+        subscription_id: String,
+        cwd: String,
+    },
+    /// Stop a live diff (the tab left the page).
+    UnsubscribeDiff { subscription_id: String },
     #[serde(other)]
     Unknown,
 }
@@ -240,6 +250,17 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<ProbeError>,
     },
+    /// The diff of a `subscribe_diff`: the current one first, then one
+    /// per change (and again after the daemon reconnects). `error` is the
+    /// daemon's reason for having no diff (not a repository, …).
+    DiffUpdate {
+        profile_id: String,
+        subscription_id: String,
+        cwd: String,
+        files: Vec<LiveDiffFile>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// The server could not act on a browser message (unreadable, or about
     /// a profile the tab did not `watch`); the channel stays open.
     Error {
@@ -251,6 +272,39 @@ pub enum ServerMessage {
     },
     #[serde(other)]
     Unknown,
+}
+
+/// One changed file of a live diff: the daemon's `ParsedDiffFile`, its
+/// lines flattened to unified-diff text (small to send and to decode in
+/// the browser; the tokens are dropped). Paths are relative to the
+/// repository root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveDiffFile {
+    pub path: String,
+    #[serde(default)]
+    pub is_new: bool,
+    #[serde(default)]
+    pub is_deleted: bool,
+    #[serde(default)]
+    pub additions: u64,
+    #[serde(default)]
+    pub deletions: u64,
+    /// `too_large` or `binary` when no hunks were computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub hunks: Vec<LiveDiffHunk>,
+}
+
+/// One hunk: where it starts in the old and new file, its `@@` line, and
+/// its lines each prefixed with `+`, `-` or a space.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveDiffHunk {
+    pub old_start: u64,
+    pub new_start: u64,
+    #[serde(default)]
+    pub header: String,
+    pub lines: Vec<String>,
 }
 
 #[cfg(test)]
@@ -314,6 +368,27 @@ mod tests {
         assert_eq!(json["type"], "error");
         assert_eq!(json["profile_id"], "p");
         assert!(json.get("agent_id").is_none());
+    }
+
+    #[test]
+    fn diff_messages_use_the_contract_names() {
+        let msg: BrowserMessage = serde_json::from_str(
+            r#"{"type":"subscribe_diff","profile_id":"p","subscription_id":"d1","cwd":"/w"}"#,
+        )
+        .expect("decodes");
+        assert!(matches!(msg, BrowserMessage::SubscribeDiff { .. }));
+        let msg: ServerMessage = serde_json::from_str(
+            r#"{"type":"diff_update","profile_id":"p","subscription_id":"d1","cwd":"/w",
+                "files":[{"path":"a","is_new":true,"additions":1,
+                  "hunks":[{"old_start":0,"new_start":1,"header":"@@ -0,0 +1 @@","lines":["+x"]}]}]}"#,
+        )
+        .expect("decodes");
+        let ServerMessage::DiffUpdate { files, error, .. } = msg else {
+            panic!("diff_update expected");
+        };
+        assert_eq!(error, None);
+        assert_eq!(files[0].hunks[0].lines, ["+x"]);
+        assert!(!files[0].is_deleted);
     }
 
     #[test]

@@ -321,3 +321,75 @@ async fn bad_messages_get_an_error_and_the_channel_stays_open() {
     tab.close().await;
     world.stop().await;
 }
+
+/// `subscribe_diff`: the tab gets the diff of its cwd under its own
+/// subscription id, then each change; another tab watching the same
+/// daemon gets none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_diff_reaches_only_the_tab_that_subscribed() {
+    let world = World::start().await;
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&world.cwd)
+            .status()
+            .expect("git runs")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    std::fs::write(world.cwd.join("a.txt"), "one\n").expect("write");
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let cwd = world.cwd.to_string_lossy().into_owned();
+
+    let mut tab = Browser::connect(world.server.local_addr()).await;
+    let mut other = Browser::connect(world.server.local_addr()).await;
+    for browser in [&mut tab, &mut other] {
+        browser.send(world.watch(P)).await;
+        browser
+            .wait_from(0, "state online", |m| is_state(m, "online"))
+            .await;
+    }
+    tab.send(
+        json!({"type": "subscribe_diff", "profile_id": P, "subscription_id": "d1", "cwd": cwd}),
+    )
+    .await;
+    let first = tab
+        .wait("the first diff", |m| m["type"] == "diff_update")
+        .await;
+    assert_eq!(first["subscription_id"], "d1");
+    assert_eq!(first["profile_id"], P);
+    assert_eq!(first["files"], json!([]));
+
+    std::fs::write(world.cwd.join("a.txt"), "one\ntwo\n").expect("edit");
+    let update = tab
+        .wait("the diff after an edit", |m| {
+            m["type"] == "diff_update" && m["files"].as_array().is_some_and(|f| !f.is_empty())
+        })
+        .await;
+    assert_eq!(update["files"][0]["path"], "a.txt");
+    assert_eq!(update["files"][0]["additions"], 1);
+    assert_eq!(update["files"][0]["hunks"][0]["lines"][1], "+two");
+
+    let at = barrier(&mut other).await;
+    assert!(
+        other.log[..at].iter().all(|m| m["type"] != "diff_update"),
+        "another tab saw this tab's diff"
+    );
+    // Unsubscribed: later edits send nothing (checked up to a barrier
+    // after a few of the daemon's poll intervals).
+    tab.send(json!({"type": "unsubscribe_diff", "subscription_id": "d1"}))
+        .await;
+    let from = tab.log.len();
+    std::fs::write(world.cwd.join("a.txt"), "three\n").expect("edit");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let at = barrier(&mut tab).await;
+    assert!(
+        tab.log[from..at].iter().all(|m| m["type"] != "diff_update"),
+        "a diff after unsubscribe_diff"
+    );
+    world.stop().await;
+}

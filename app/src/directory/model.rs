@@ -237,6 +237,7 @@ impl DirectoryModel {
             | ServerMessage::Hello { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::ProbeResult { .. }
+            | ServerMessage::DiffUpdate { .. }
             | ServerMessage::Unknown => Vec::new(),
         }
     }

@@ -12,10 +12,12 @@
 //! - `agents`: the tab's copy of one daemon's agents, providers and pending
 //!   permissions (de-duplication and `agents_version`).
 //! - `stream`: one followed timeline's position (never a seq range twice).
+//! - `diffs`: the tab's live diffs (delivered to this socket only).
 //! - `convert`: hub types → wire messages.
 
 mod agents;
 mod convert;
+mod diffs;
 mod session;
 mod stream;
 
@@ -54,12 +56,20 @@ async fn serve(mut socket: WebSocket, state: AppState) {
         return;
     }
     let (side, mut answers) = tokio::sync::mpsc::unbounded_channel();
-    let mut session = Session::new(state.hub.clone(), state.tabs.clone(), token.clone(), side);
+    let (diff_sink, mut diffs) = tokio::sync::mpsc::unbounded_channel();
+    let mut session = Session::new(
+        state.hub.clone(),
+        state.tabs.clone(),
+        token.clone(),
+        side,
+        diff_sink,
+    );
     let mut shutdown = state.shutdown.clone();
     serve_session(
         &mut socket,
         &mut events,
         &mut answers,
+        &mut diffs,
         &mut session,
         &mut shutdown,
     )
@@ -71,6 +81,7 @@ async fn serve_session(
     socket: &mut WebSocket,
     events: &mut tokio::sync::broadcast::Receiver<hub::HubEvent>,
     answers: &mut tokio::sync::mpsc::UnboundedReceiver<ServerMessage>,
+    diffs: &mut tokio::sync::mpsc::UnboundedReceiver<hub::DiffPush>,
     session: &mut Session,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) {
@@ -104,6 +115,8 @@ async fn serve_session(
                 Err(RecvError::Closed) => break,
             },
             Some(answer) = answers.recv() => vec![answer],
+            // The session holds a sender, so this never ends first.
+            Some(push) = diffs.recv() => session.on_diff(push),
         };
         for reply in &replies {
             if send(socket, reply).await.is_err() {

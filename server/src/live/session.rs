@@ -17,6 +17,7 @@ use protocol::{FetchAgentTimelineRequest, TimelineCursor, TimelineDirection, Tim
 
 use super::agents::AgentsView;
 use super::convert;
+use super::diffs::Diffs;
 use super::stream::{Out, Step, Stream};
 
 /// Timelines one tab may follow at once (a tab shows a handful).
@@ -56,17 +57,23 @@ pub(super) struct Session {
     next_request: u64,
     /// Answers computed off the loop (probes), sent when they are ready.
     side: tokio::sync::mpsc::UnboundedSender<ServerMessage>,
+    /// The tab's live diffs.
+    diffs: Diffs,
 }
 
 impl Session {
+    /// `side`: answers computed off the loop; `diff_sink`: where the hub
+    /// delivers this tab's diffs (the socket reads both other ends).
     pub(super) fn new(
         hub: Hub,
         tabs: Tabs,
         token: String,
         side: tokio::sync::mpsc::UnboundedSender<ServerMessage>,
+        diff_sink: hub::DiffSink,
     ) -> Self {
         Session {
             side,
+            diffs: Diffs::new(diff_sink),
             hub,
             tabs,
             token,
@@ -113,6 +120,23 @@ impl Session {
                 password,
             }) => {
                 self.probe(probe_id, ws_url, password);
+                Vec::new()
+            }
+            Ok(BrowserMessage::SubscribeDiff {
+                profile_id,
+                subscription_id,
+                cwd,
+            }) => {
+                let Some(profile) = self.profiles.get(&profile_id) else {
+                    return vec![not_watched(&profile_id, None)];
+                };
+                self.diffs
+                    .subscribe(&self.hub, &profile_id, &profile.key, subscription_id, cwd)
+                    .into_iter()
+                    .collect()
+            }
+            Ok(BrowserMessage::UnsubscribeDiff { subscription_id }) => {
+                self.diffs.unsubscribe(&subscription_id);
                 Vec::new()
             }
             Ok(BrowserMessage::Unknown) => {
@@ -162,6 +186,11 @@ impl Session {
             out.extend(self.profile_event(&id, event).await);
         }
         out
+    }
+
+    /// A diff the hub delivered to this tab.
+    pub(super) fn on_diff(&self, push: hub::DiffPush) -> Vec<ServerMessage> {
+        self.diffs.on_push(push).into_iter().collect()
     }
 
     /// This socket missed hub events: state, a fresh snapshot and every
@@ -229,6 +258,9 @@ impl Session {
             }
             out.extend(self.catch_up(&id).await);
         }
+        let profiles = &self.profiles;
+        self.diffs
+            .retain(|id| profiles.get(id).map(|profile| profile.key.clone()));
         self.tabs.set_profiles(
             &self.token,
             self.profiles

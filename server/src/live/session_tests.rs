@@ -77,7 +77,13 @@ async fn a_lagging_socket_gets_what_it_missed_once() {
     let tabs = app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE);
     let token = tabs.open();
     let (side, _answers) = tokio::sync::mpsc::unbounded_channel();
-    let mut session = Session::new(hub.clone(), tabs.clone(), token.clone(), side);
+    let mut session = Session::new(
+        hub.clone(),
+        tabs.clone(),
+        token.clone(),
+        side,
+        tokio::sync::mpsc::unbounded_channel().0,
+    );
     let watch = serde_json::json!({"type": "watch", "profiles": [
         {"profile_id": "p", "label": "t", "ws_url": url}]});
     let mut sent = session.on_text(&watch.to_string()).await;
