@@ -3,6 +3,7 @@ pub mod action;
 pub mod agent_list;
 pub mod composer;
 pub mod create_dialog;
+pub mod host_route;
 pub mod hosts;
 pub mod keys;
 pub mod layout;

@@ -16,9 +16,11 @@ pub mod attention;
 pub mod components;
 pub mod config;
 pub mod contract;
+pub mod diffview;
 pub mod directory;
 pub mod drafts;
 pub mod error;
+pub mod explorer;
 pub mod hosts;
 pub mod live;
 pub mod markdown;
@@ -98,6 +100,8 @@ pub fn App() -> impl IntoView {
                         view=routes::agent::AgentPage
                     />
                     <Route path=(StaticSegment("agent"), ParamSegment("id")) view=routes::legacy::LegacyAgentPage />
+                    <Route path=(StaticSegment("files"), ParamSegment("server_id")) view=routes::files::FilesPage />
+                    <Route path=(StaticSegment("diff"), ParamSegment("server_id")) view=routes::diff::DiffPage />
                 </Routes>
             </main>
         </Router>

@@ -94,3 +94,29 @@ pub fn daemon_session(
         fresh,
     })
 }
+
+/// The profile a route's `server_id` names, offline hosts included (their
+/// pages stay readable); `None` while unknown. Tracked.
+pub fn route_profile(live: LiveState, directory: Directory, server_id: &str) -> Option<String> {
+    let options = SessionOptions {
+        suppress_unavailable_alert: true,
+        allow_unavailable: true,
+    };
+    daemon_session(live, directory, server_id, options)
+        .ok()
+        .map(|s| s.profile_id)
+}
+
+/// Every profile has reported its `daemon_id` or failed: only then is a
+/// `server_id` that resolves to none of them an unknown host. Tracked.
+pub fn all_hosts_answered(live: LiveState) -> bool {
+    live.profiles.with(|profiles| {
+        live.hosts.with(|hosts| {
+            profiles.iter().all(|p| {
+                hosts.get(&p.id).is_some_and(|h| {
+                    h.daemon_id.is_some() || h.status != ConnectionStatus::Connecting
+                })
+            })
+        })
+    })
+}

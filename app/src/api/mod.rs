@@ -7,6 +7,7 @@
 //! channel already told the server which daemon each of its profiles is.
 
 pub mod agents;
+pub mod files;
 pub mod permissions;
 pub mod timeline;
 

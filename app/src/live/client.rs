@@ -32,6 +32,8 @@ struct Channel {
     directory: Directory,
     /// Timelines this socket was asked to follow (re-sent after a reconnect).
     following: BTreeSet<AgentKey>,
+    /// Live diffs subscribed on this socket (re-sent after a reconnect).
+    diffs_sent: BTreeSet<String>,
     /// The token of the previous socket, returned in `resume`.
     last_token: Option<String>,
     socket: Option<WebSocket>,
@@ -62,6 +64,7 @@ pub fn start(state: LiveState, directory: Directory) {
         state,
         directory,
         following: BTreeSet::new(),
+        diffs_sent: BTreeSet::new(),
         last_token: None,
         socket: None,
         attempt: 0,
@@ -151,6 +154,31 @@ pub fn start(state: LiveState, directory: Directory) {
             );
         }
         for_follows.borrow_mut().following = wanted;
+    });
+
+    // Subscribe the diffs the pages show; unsubscribe the ones they left.
+    let for_diffs = channel.clone();
+    Effect::new(move |_| {
+        let wanted = state.diffs.wanted.get();
+        if state.channel.get() != ChannelStatus::Open {
+            return;
+        }
+        let sent = std::mem::take(&mut for_diffs.borrow_mut().diffs_sent);
+        for (id, target) in wanted.iter().filter(|(id, _)| !sent.contains(*id)) {
+            let message = BrowserMessage::SubscribeDiff {
+                profile_id: target.profile_id.clone(),
+                subscription_id: id.clone(),
+                cwd: target.cwd.clone(),
+            };
+            send(&for_diffs, &message);
+        }
+        for id in sent.iter().filter(|id| !wanted.contains_key(*id)) {
+            let message = BrowserMessage::UnsubscribeDiff {
+                subscription_id: id.clone(),
+            };
+            send(&for_diffs, &message);
+        }
+        for_diffs.borrow_mut().diffs_sent = wanted.into_keys().collect();
     });
 }
 
@@ -290,6 +318,7 @@ fn connect(channel: &Shared) {
             // The follow effect (re)sends every follow once the channel
             // reads open; a follow after a resume only repositions it.
             ch.following = BTreeSet::new();
+            ch.diffs_sent = BTreeSet::new();
             (ch.state.profiles.get_untracked(), resume)
         };
         send(&channel, &resume);
@@ -362,6 +391,10 @@ fn on_server_message(channel: &Shared, message: ServerMessage) {
         let ch = channel.borrow();
         (ch.state, ch.directory)
     };
+    if let ServerMessage::DiffUpdate { .. } = message {
+        state.diffs.apply(message);
+        return;
+    }
     match &message {
         ServerMessage::Hello { tab_token } => {
             channel.borrow_mut().last_token = Some(tab_token.clone());

@@ -11,6 +11,7 @@ pub use crate::contract as messages;
 
 #[cfg(feature = "hydrate")]
 pub mod client;
+pub mod diffs;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,8 @@ pub struct LiveState {
     /// Connection tests by probe id (the channel's client sends waiting
     /// ones and records their answers).
     pub probes: RwSignal<BTreeMap<String, Probe>>,
+    /// The live diffs the pages watch (sent over the channel).
+    pub diffs: diffs::LiveDiffs,
 }
 
 /// One "test connection".
@@ -73,6 +76,7 @@ impl LiveState {
             channel: RwSignal::new(ChannelStatus::Connecting),
             hydrated: RwSignal::new(false),
             probes: RwSignal::new(BTreeMap::new()),
+            diffs: diffs::LiveDiffs::new(),
         }
     }
 

@@ -14,11 +14,13 @@ use crate::api::timeline::server_tail;
 use crate::components::action::act;
 use crate::components::agent_list::{status_name, title_of};
 use crate::components::composer::Composer;
+use crate::components::host_route::{ConnectingHost, OfflinePlaceholder, UnknownHost};
 use crate::components::permission::Permissions;
 use crate::components::timeline::Timeline;
 use crate::directory::{AgentKey, use_directory};
+use crate::explorer::{diff_href, files_href};
 use crate::live::use_live;
-use crate::session::{SessionOptions, daemon_session};
+use crate::session::{all_hosts_answered, route_profile};
 
 #[component]
 pub fn AgentPage() -> impl IntoView {
@@ -28,27 +30,7 @@ pub fn AgentPage() -> impl IntoView {
     let server_id = move || params.with(|p| p.get("server_id").unwrap_or_default());
     let agent_id = move || params.with(|p| p.get("agent_id").unwrap_or_default());
     // The profile the route names, once known.
-    let profile = Memo::new(move |_| {
-        let options = SessionOptions {
-            suppress_unavailable_alert: true,
-            allow_unavailable: true,
-        };
-        daemon_session(live, directory, &server_id(), options)
-            .ok()
-            .map(|s| s.profile_id)
-    });
-    // Every profile has reported (or failed): only then is a `srv_` id unknown.
-    let all_answered = move || {
-        live.profiles.with(|profiles| {
-            live.hosts.with(|hosts| {
-                profiles.iter().all(|p| {
-                    hosts
-                        .get(&p.id)
-                        .is_some_and(|h| h.daemon_id.is_some() || h.status.as_str() != "connecting")
-                })
-            })
-        })
-    };
+    let profile = Memo::new(move |_| route_profile(live, directory, &server_id()));
     // What the server painted for its own daemon (None for other hosts).
     let tail = Resource::new(
         move || (server_id(), agent_id()),
@@ -88,21 +70,13 @@ pub fn AgentPage() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <section class="connecting" data-state="connecting"><p>"Connecting to the host…"</p></section> }>
+        <Suspense fallback=|| view! { <ConnectingHost /> }>
         {move || match key.get() {
             Some(key) => view! { <AgentView key /> }.into_any(),
-            None if live.hydrated.get() && all_answered() => view! {
-                <section class="unknown-host" data-state="unknown-host">
-                    <h1>"Unknown host"</h1>
-                    <p>{format!("“{}” is not one of the hosts this browser knows.", server_id())}</p>
-                    <p>"Add the host in this browser to open its agents, or go back to "<a href="/">"all agents"</a>"."</p>
-                </section>
-            }.into_any(),
-            None => view! {
-                <section class="connecting" data-state="connecting">
-                    <p>"Connecting to the host…"</p>
-                </section>
-            }.into_any(),
+            None if live.hydrated.get() && all_hosts_answered(live) => {
+                view! { <UnknownHost server_id=server_id() /> }.into_any()
+            }
+            None => view! { <ConnectingHost /> }.into_any(),
         }}
         </Suspense>
     }
@@ -234,6 +208,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
         })
     };
     let offline = Signal::derive(move || host_status.get() != "online");
+    let k_files = key.profile_id.clone();
     view! {
         <section class="agent-page" data-profile-id=key.profile_id.clone() data-agent-id=key.agent_id.clone()
             data-status=status data-host-status=host_status>
@@ -249,6 +224,8 @@ fn AgentView(key: AgentKey) -> impl IntoView {
                     {move || meta.get().map(|(provider, cwd, _)| view! {
                         <span class="provider">{provider}</span>
                         <span class="cwd" title=cwd.clone()>{cwd.clone()}</span>
+                        <a class="ws-link" href=files_href(&k_files, &cwd, ".")>"Files"</a>
+                        <a class="ws-link" href=diff_href(&k_files, &cwd)>"Diff"</a>
                     })}
                 </div>
                 <div class="agent-actions">
@@ -264,14 +241,7 @@ fn AgentView(key: AgentKey) -> impl IntoView {
                 {move || meta.get().and_then(|(_, _, e)| e).map(|e| view! { <p class="inline-error">{e}</p> })}
                 {move || error.get().map(|e| view! { <p class="inline-error" role="alert">{e}</p> })}
             </header>
-            <Show when=move || offline.get()>
-                <div class="placeholder offline" role="status" data-state="offline">
-                    {move || format!(
-                        "{} is {} — showing what this browser last saw; actions wait until it reconnects.",
-                        host_label.get(), host_status.get()
-                    )}
-                </div>
-            </Show>
+            <OfflinePlaceholder profile_id=key.profile_id.clone() />
             <Show when=move || !session_live.get() && !offline.get()>
                 <div class="placeholder" role="status">"Catching up with the host…"</div>
             </Show>
