@@ -12,7 +12,7 @@
 //! 2. wasm-bindgen (`--target web`) into `target/site/pkg/paseo-web.{js,wasm}`;
 //! 3. for `--release`, `wasm-opt -Oz` from the pinned npm `binaryen`
 //!    (Debian's binaryen silently breaks hydration);
-//! 4. copy `style/main.css` to `pkg/paseo-web.css` and `public/*` to the site
+//! 4. `style/main.css` then the other `style/*.css` into `pkg/paseo-web.css` and `public/*` to the site
 //!    root, then `cargo build -p server` (the bundle name reaches Leptos at
 //!    compile time through `.cargo/config.toml`).
 
@@ -169,11 +169,7 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
         done("wasm-opt", t);
     }
 
-    std::fs::copy(
-        root.join("style/main.css"),
-        pkg.join(format!("{OUTPUT_NAME}.css")),
-    )
-    .context("copying style/main.css")?;
+    write_css(root, &pkg.join(format!("{OUTPUT_NAME}.css")))?;
     let public = root.join("public");
     if public.is_dir() {
         for entry in std::fs::read_dir(&public)? {
@@ -185,6 +181,28 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
     }
     eprintln!("xtask: site ready in {}", site.display());
     Ok(())
+}
+
+/// One stylesheet: `style/main.css`, then every other `style/*.css` in
+/// name order (one file per feature, so features do not edit one file).
+fn write_css(root: &Path, out: &Path) -> Result<()> {
+    let style = root.join("style");
+    let mut others: Vec<PathBuf> = std::fs::read_dir(&style)
+        .context("reading style/")?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "css") && !p.ends_with("main.css"))
+        .collect();
+    others.sort();
+    let mut css =
+        std::fs::read_to_string(style.join("main.css")).context("reading style/main.css")?;
+    for path in others {
+        css.push('\n');
+        css.push_str(
+            &std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        );
+    }
+    std::fs::write(out, css).context("writing the stylesheet")
 }
 
 /// The pinned npm binaryen (`tools/node_modules`), never Debian's.
