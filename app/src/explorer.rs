@@ -50,12 +50,20 @@ pub struct Crumb {
     pub path: String,
 }
 
-/// `path` (relative to `cwd`) without `.`, empty parts and a leading `./`.
+/// `path` (relative to `cwd`) without `.` and empty parts. A leading `/`
+/// is kept: an absolute path goes to the daemon as given, to be refused
+/// there, not silently read inside the cwd.
 pub fn normalize(path: &str) -> String {
-    path.split('/')
+    let parts = path
+        .split('/')
         .filter(|part| !part.is_empty() && *part != ".")
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    if path.starts_with('/') {
+        format!("/{parts}")
+    } else {
+        parts
+    }
 }
 
 /// The cwd's own name first (opening `.`), then one crumb per part of
@@ -71,9 +79,10 @@ pub fn breadcrumbs(cwd: &str, path: &str) -> Vec<Crumb> {
         label: if root.is_empty() { "/" } else { root }.to_owned(),
         path: ".".to_owned(),
     }];
+    let path = normalize(path);
     let mut so_far = String::new();
-    for part in normalize(path).split('/').filter(|p| !p.is_empty()) {
-        if !so_far.is_empty() {
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        if !so_far.is_empty() || path.starts_with('/') {
             so_far.push('/');
         }
         so_far.push_str(part);
@@ -234,6 +243,8 @@ mod tests {
             ]
         );
         assert_eq!(breadcrumbs("/", ".").len(), 1);
+        assert_eq!(normalize("/etc//passwd"), "/etc/passwd");
+        assert_eq!(breadcrumbs("/w", "/etc").last().map(|c| c.path.as_str()), Some("/etc"));
         assert_eq!(breadcrumbs("/", ".")[0].label, "/");
     }
 

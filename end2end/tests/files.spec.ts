@@ -100,6 +100,14 @@ test("the second host's folder lists, sorts, shows hidden files and previews tex
   expect(byTime.indexOf("logo.svg")).toBeLessThan(byTime.indexOf("pixel.png"));
   expect(byTime.indexOf("pixel.png")).toBeLessThan(byTime.indexOf("README.md"));
   await page.getByLabel("Sort by").selectOption("name");
+  for (const colorScheme of ["dark", "light"] as const) {
+    for (const [width, height, name] of [[390, 844, "phone"], [1280, 800, "desktop"]] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: `../docs/screenshots/${name}-${colorScheme}-files.png`, fullPage: true });
+      await noSidewaysScroll(page);
+    }
+  }
 
   // Into src, then its file: breadcrumbs and line numbers.
   await page.locator('.file-row[data-name="src"] a').click();
@@ -128,7 +136,7 @@ test("the second host's folder lists, sorts, shows hidden files and previews tex
   const image = page.locator('.image-view[data-preview="image"] img');
   await expect(image).toBeVisible();
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(240);
-  await page.screenshot({ path: "../docs/screenshots/desktop-dark-image-preview.png", fullPage: true });
+  await page.screenshot({ path: "../docs/screenshots/desktop-image-preview.png", fullPage: true });
   await page.goBack();
   await page.locator('.file-row[data-name="pixel.png"] a').click();
   await expect.poll(() => page.locator(".image-view img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
@@ -227,7 +235,7 @@ test("a path outside the cwd is answered inline with the daemon's error, never c
     await expect(page.locator(".refused")).toHaveText("Access outside of workspace is not allowed");
     await expect(page.locator(".file-list, .code-view, .image-view")).toHaveCount(0);
   }
-  await page.screenshot({ path: "../docs/screenshots/desktop-dark-files-refused.png", fullPage: true });
+  await page.screenshot({ path: "../docs/screenshots/desktop-files-refused.png", fullPage: true });
   // A diff of a folder that is no checkout says so inline too.
   await page.goto(webUrl(`/diff/${second.profileId}?cwd=${encodeURIComponent(path.join(second.cwd, "..", "not-here"))}`));
   await expect(page.locator("section.diff-page")).toHaveAttribute("data-state", "refused");
@@ -249,7 +257,7 @@ test("an offline host keeps what this tab saw under the placeholder, asks it not
   // Stale content stays; the action that would ask the host is disabled.
   await expect(page.locator('.file-row[data-name="first.txt"]')).toBeVisible();
   await expect(page.getByRole("button", { name: "Refresh" })).toBeDisabled();
-  await page.screenshot({ path: "../docs/screenshots/desktop-dark-files-offline.png", fullPage: true });
+  await page.screenshot({ path: "../docs/screenshots/desktop-files-offline.png", fullPage: true });
   // A file this tab never opened: nothing to show, nothing asked.
   await page.locator('.file-row[data-name="first.txt"] a').click();
   await expect(page.locator(".empty")).toContainText("has not seen");

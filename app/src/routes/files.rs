@@ -188,7 +188,7 @@ fn FilesView(profile_id: String, server_id: Signal<String>) -> impl IntoView {
                     <span class="host-chip">{label}</span>
                     <span class=move || format!("host-status status-{}", host_status.get())>{host_status}</span>
                 </div>
-                <nav class="crumbs" aria-label="Folder">{crumbs}</nav>
+                <nav class="crumbs" aria-label="Folder" title=move || cwd.get()>{crumbs}</nav>
                 <div class="ws-actions">
                     <a class="button-link" href=move || diff_href(&server_id.get(), &cwd.get())>"Diff"</a>
                     <button on:click=move |_| reload.update(|n| *n += 1)
