@@ -252,11 +252,11 @@ pub enum ServerMessage {
     },
     /// The diff of a `subscribe_diff`: the current one first, then one
     /// per change (and again after the daemon reconnects). `error` is the
-    /// daemon's reason for having no diff (not a repository, …).
+    /// daemon's reason for having no diff (not a repository, …). The
+    /// subscription says which cwd it is.
     DiffUpdate {
         profile_id: String,
         subscription_id: String,
-        cwd: String,
         files: Vec<LiveDiffFile>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,

@@ -244,7 +244,10 @@ mod tests {
         );
         assert_eq!(breadcrumbs("/", ".").len(), 1);
         assert_eq!(normalize("/etc//passwd"), "/etc/passwd");
-        assert_eq!(breadcrumbs("/w", "/etc").last().map(|c| c.path.as_str()), Some("/etc"));
+        assert_eq!(
+            breadcrumbs("/w", "/etc").last().map(|c| c.path.as_str()),
+            Some("/etc")
+        );
         assert_eq!(breadcrumbs("/", ".")[0].label, "/");
     }
 

@@ -99,7 +99,6 @@ impl Diffs {
         Some(ServerMessage::DiffUpdate {
             profile_id: watched.profile_id.clone(),
             subscription_id: tab_id.clone(),
-            cwd: push.cwd,
             files: push.files.into_iter().map(file).collect(),
             error: push.error.map(|e| e.message),
         })

@@ -199,7 +199,13 @@ async fn a_probe_answers_off_the_loop_with_the_daemon_id_or_a_kind() {
     let tabs = app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE);
     let token = tabs.open();
     let (side, mut answers) = tokio::sync::mpsc::unbounded_channel();
-    let mut session = Session::new(hub.clone(), tabs, token, side);
+    let mut session = Session::new(
+        hub.clone(),
+        tabs,
+        token,
+        side,
+        tokio::sync::mpsc::unbounded_channel().0,
+    );
 
     let probe = serde_json::json!({"type": "probe", "probe_id": "p1",
         "ws_url": format!("ws://{}/ws", daemon.local_addr())});
