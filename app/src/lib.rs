@@ -37,8 +37,9 @@ pub mod time;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, StaticSegment,
     components::{Route, Router, Routes},
+    lazy_route,
 };
 
 pub use config::AppConfig;
@@ -97,7 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("inbox") view=routes::inbox::InboxPage />
                     <Route
                         path=(StaticSegment("agent"), ParamSegment("server_id"), ParamSegment("agent_id"))
-                        view=routes::agent::AgentPage
+                        view={Lazy::<AgentRoute>::new()}
                     />
                     <Route path=(StaticSegment("agent"), ParamSegment("id")) view=routes::legacy::LegacyAgentPage />
                     <Route path=(StaticSegment("files"), ParamSegment("server_id")) view=routes::files::FilesPage />
@@ -105,6 +106,23 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// `/agent/:server_id/:agent_id` is code-split: the page and what only it
+/// uses (timeline, markdown, composer, permission prompts) are a wasm chunk
+/// the browser fetches when the route is first shown (the server preloads it
+/// when it renders that route), so the initial load of `/` stays small.
+struct AgentRoute;
+
+#[lazy_route]
+impl LazyRoute for AgentRoute {
+    fn data() -> Self {
+        AgentRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::agent::AgentPage /> }.into_any()
     }
 }
 

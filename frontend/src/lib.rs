@@ -8,5 +8,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy`: a code-split route (see `app::App`) hydrates once its
+    // chunk has loaded.
+    leptos::mount::hydrate_lazy(app::App);
 }

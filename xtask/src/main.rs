@@ -133,18 +133,37 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
         .join("wasm32-unknown-unknown")
         .join(profile_dir)
         .join("frontend.wasm");
+
+    // Chunks of an earlier build must not linger (their names and number
+    // follow the split points).
+    for entry in std::fs::read_dir(&pkg)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".wasm") || name.starts_with("__wasm_split") {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    let t = step("splitting the lazy-loaded chunks out (wasm-split)");
+    let split_main = wasm.with_file_name("frontend_split.wasm");
+    let chunks = split(&wasm, &split_main, &pkg)?;
+    done("wasm-split", t);
+
     let t = step("running wasm-bindgen");
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen
-        .input_path(&wasm)
+        .input_path(&split_main)
         .web(true)
         .context("wasm-bindgen --target web")?
         .out_name(OUTPUT_NAME)
+        // The chunks import the main module's functions by their linker
+        // names: keep them exported and unmangled (as cargo-leptos does).
+        .keep_lld_exports(true)
+        .demangle(false)
         .debug(!release)
         .keep_debug(!release);
     bindgen
         .generate(&pkg)
-        .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+        .with_context(|| format!("wasm-bindgen on {}", split_main.display()))?;
     let bindgen_wasm = pkg.join(format!("{OUTPUT_NAME}_bg.wasm"));
     let final_wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
     std::fs::rename(&bindgen_wasm, &final_wasm).context("renaming the wasm bundle")?;
@@ -153,19 +172,21 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
     if release {
         let t = step("optimising with wasm-opt -Oz");
         let wasm_opt = wasm_opt(root)?;
-        run(Command::new(&wasm_opt)
-            .arg("-Oz")
-            .args([
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-reference-types",
-                "--enable-multivalue",
-                "--enable-mutable-globals",
-            ])
-            .arg(&final_wasm)
-            .arg("-o")
-            .arg(&final_wasm))?;
+        for file in std::iter::once(&final_wasm).chain(&chunks) {
+            run(Command::new(&wasm_opt)
+                .arg("-Oz")
+                .args([
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    "--enable-mutable-globals",
+                ])
+                .arg(file)
+                .arg("-o")
+                .arg(file))?;
+        }
         done("wasm-opt", t);
     }
 
@@ -204,6 +225,36 @@ fn write_css(root: &Path, out: &Path) -> Result<()> {
     }
     std::fs::write(out, css).context("writing the stylesheet")
 }
+
+/// What cargo-leptos does for `--split` (its `wasm_split_tools`): the
+/// functions behind `#[lazy]`/`#[lazy_route]` and what only they reach go
+/// into `pkg/<split>.wasm` chunks, loaded by `pkg/{SPLIT_JS}` (which the
+/// wasm imports, so wasm-bindgen's `paseo-web.js` imports it in turn) and
+/// listed in `pkg/__wasm_split_manifest.json` (the server reads it to
+/// preload the chunks a server-rendered page needs). The main module goes
+/// to `split_main` for wasm-bindgen. Needs the wasm linked with
+/// `--emit-relocs` (`.cargo/config.toml`). Returns the chunks' paths.
+fn split(wasm: &Path, split_main: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
+    let input = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let main_module = format!("./{OUTPUT_NAME}.js");
+    let link_name = format!("./{SPLIT_JS}");
+    let mut opts = wasm_split_cli_support::Options::new(&input);
+    opts.output_dir = pkg;
+    opts.main_out_path = split_main;
+    opts.main_module = &main_module;
+    opts.link_name = &link_name;
+    let split = wasm_split_cli_support::transform(opts)
+        .map_err(|e| anyhow::anyhow!("wasm-split on {}: {e:?}", wasm.display()))?;
+    let prefetch: std::collections::BTreeMap<_, _> = split.prefetch_map.iter().collect();
+    let manifest = serde_json::to_string_pretty(&prefetch)?;
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest)
+        .context("writing __wasm_split_manifest.json")?;
+    Ok(split.split_modules)
+}
+
+/// The chunk loader's name: Leptos' `HydrationScripts` looks for exactly
+/// this file when file hashing is off (cargo-leptos renames it when on).
+const SPLIT_JS: &str = "__wasm_split.______________________.js";
 
 /// The pinned npm binaryen (`tools/node_modules`), never Debian's.
 fn wasm_opt(root: &Path) -> Result<PathBuf> {
