@@ -127,14 +127,25 @@ impl LazyRoute for AgentRoute {
 }
 
 /// After hydration (never during SSR): loads the registry, drafts and cached
-/// sessions, opens the channel and starts the queue sender.
+/// sessions, opens the channel and starts the queue sender. "After" means
+/// once the whole page has hydrated ([`hydration_complete`]): a code-split
+/// route hydrates only when its chunk has arrived, and an Effect created
+/// before that runs earlier; loading the registry then would change what the
+/// route renders before it has hydrated the server's HTML.
 fn start_after_hydration(
     state: live::LiveState,
     directory: crate::directory::Directory,
     drafts: crate::drafts::Drafts,
     send_errors: crate::drafts::SendErrors,
 ) {
-    Effect::new(move |_| {
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        #[cfg(feature = "hydrate")]
+        if !HYDRATED.with(|done| done.get()) {
+            return false;
+        }
         state.hydrated.set(true);
         #[cfg(feature = "hydrate")]
         {
@@ -147,5 +158,18 @@ fn start_after_hydration(
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (directory, drafts, send_errors);
+        true
     });
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// The wasm entry calls this once `hydrate_from_async` has finished: the
+/// browser side of [`App`] starts then.
+#[cfg(feature = "hydrate")]
+pub fn hydration_complete() {
+    HYDRATED.with(|done| done.set(true));
 }

@@ -8,9 +8,16 @@
 //! `Cargo.lock`, and the whole pipeline is four visible steps:
 //!
 //! 1. `cargo build -p frontend --target wasm32-unknown-unknown`
-//!    (profile `wasm-release` for `--release`);
-//! 2. wasm-bindgen (`--target web`) into `target/site/pkg/paseo-web.{js,wasm}`;
-//! 3. for `--release`, `wasm-opt -Oz` from the pinned npm `binaryen`
+//!    (profile `wasm-release` for `--release`; linked with `--emit-relocs`,
+//!    `.cargo/config.toml`);
+//! 2. wasm-split (`wasm_split_cli_support`, what `cargo leptos --split`
+//!    runs): the code behind `#[lazy]`/`#[lazy_route]` goes into
+//!    `pkg/split_*.wasm` chunks with their loader
+//!    `pkg/__wasm_split.______________________.js` and
+//!    `pkg/__wasm_split_manifest.json`; then wasm-bindgen (`--target web`,
+//!    keeping the linker's exports the chunks import) on the main module into
+//!    `target/site/pkg/paseo-web.{js,wasm}`;
+//! 3. for `--release`, `wasm-opt -Oz` (main module and chunks) from the pinned npm `binaryen`
 //!    (Debian's binaryen silently breaks hydration);
 //! 4. `style/main.css` then the other `style/*.css` into `pkg/paseo-web.css` and `public/*` to the site
 //!    root, then `cargo build -p server` (the bundle name reaches Leptos at
@@ -34,7 +41,8 @@ USAGE:
     cargo xtask bundle [--release]       build only the wasm bundle and the CSS
     cargo xtask serve [--release] [-- ARGS]
                                          build, then run paseo-web with ARGS
-    cargo xtask size                     print the size of the built bundle (raw and gzip)
+    cargo xtask size                     print the size of the built bundle (raw and gzip):
+                                         the initial load of / and each lazy chunk
 
 The site (pkg/ with js, wasm and css) goes to target/site; paseo-web serves it
 from there (--site-root to change).";
@@ -301,30 +309,61 @@ fn serve(root: &Path, release: bool, args: &[String]) -> Result<()> {
         .current_dir(root))
 }
 
+/// Sizes (raw and `gzip -9`) of what the browser loads for `/` (the main
+/// wasm, its JS and the chunk loader), their total (the budget's figure),
+/// then each lazily loaded chunk.
 fn size(root: &Path) -> Result<()> {
-    use std::io::Write;
     let pkg = target_dir(root).join("site/pkg");
-    for name in [format!("{OUTPUT_NAME}.wasm"), format!("{OUTPUT_NAME}.js")] {
-        let path = pkg.join(&name);
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut gz = Command::new("gzip")
-            .arg("-9c")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .context("gzip")?;
-        // Feed stdin from a thread: gzip's output fills its pipe before a
-        // big input is written, and reading only afterwards deadlocks.
-        let mut stdin = gz.stdin.take().context("gzip stdin")?;
-        let feeder = std::thread::spawn(move || stdin.write_all(&bytes).map(|()| bytes.len()));
-        let out = gz.wait_with_output()?;
-        let raw = feeder
-            .join()
-            .map_err(|_| anyhow::anyhow!("gzip feeder panicked"))??;
-        println!(
-            "{name}: {raw} bytes raw, {} bytes gzip -9",
-            out.stdout.len()
-        );
+    let initial = [
+        format!("{OUTPUT_NAME}.wasm"),
+        format!("{OUTPUT_NAME}.js"),
+        SPLIT_JS.to_owned(),
+    ];
+    let (mut raw_total, mut gz_total) = (0, 0);
+    for name in &initial {
+        let path = pkg.join(name);
+        if name == SPLIT_JS && !path.exists() {
+            continue;
+        }
+        let (raw, gz) = sizes(&path)?;
+        raw_total += raw;
+        gz_total += gz;
+        println!("{name}: {raw} bytes raw, {gz} bytes gzip -9");
+    }
+    println!("initial load of /: {raw_total} bytes raw, {gz_total} bytes gzip -9");
+    let mut chunks: Vec<PathBuf> = std::fs::read_dir(&pkg)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "wasm")
+                && p.file_name() != Some(std::ffi::OsStr::new(&initial[0]))
+        })
+        .collect();
+    chunks.sort();
+    for path in chunks {
+        let (raw, gz) = sizes(&path)?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        println!("lazy chunk {name}: {raw} bytes raw, {gz} bytes gzip -9");
     }
     Ok(())
+}
+
+/// `(raw, gzip -9)` byte counts of one file.
+fn sizes(path: &Path) -> Result<(usize, usize)> {
+    use std::io::Write;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut gz = Command::new("gzip")
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("gzip")?;
+    // Feed stdin from a thread: gzip's output fills its pipe before a
+    // big input is written, and reading only afterwards deadlocks.
+    let mut stdin = gz.stdin.take().context("gzip stdin")?;
+    let feeder = std::thread::spawn(move || stdin.write_all(&bytes).map(|()| bytes.len()));
+    let out = gz.wait_with_output()?;
+    let raw = feeder
+        .join()
+        .map_err(|_| anyhow::anyhow!("gzip feeder panicked"))??;
+    Ok((raw, out.stdout.len()))
 }

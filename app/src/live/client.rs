@@ -334,7 +334,12 @@ fn connect(channel: &Shared) {
         let Some(channel) = weak.upgrade() else {
             return;
         };
-        match serde_json::from_str::<ServerMessage>(&text) {
+        // Text → `Value` → message: every type the browser reads is decoded
+        // from a `Value` (snapshots, registry, server data), so its decoder
+        // exists once in the bundle instead of once per input kind.
+        let decoded = serde_json::from_str::<serde_json::Value>(&text)
+            .and_then(serde_json::from_value::<ServerMessage>);
+        match decoded {
             Ok(message) => on_server_message(&channel, message),
             Err(err) => leptos::logging::warn!("live channel: unreadable message ({err})"),
         }
