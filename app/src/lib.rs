@@ -94,8 +94,8 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=StaticSegment("") view=routes::home::HomePage />
-                    <Route path=StaticSegment("settings") view=routes::settings::SettingsPage />
-                    <Route path=StaticSegment("inbox") view=routes::inbox::InboxPage />
+                    <Route path=StaticSegment("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=StaticSegment("inbox") view={Lazy::<InboxRoute>::new()} />
                     <Route
                         path=(StaticSegment("agent"), ParamSegment("server_id"), ParamSegment("agent_id"))
                         view={Lazy::<AgentRoute>::new()}
@@ -123,6 +123,34 @@ impl LazyRoute for AgentRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <routes::agent::AgentPage /> }.into_any()
+    }
+}
+
+/// `/settings`, code-split like the agent route.
+struct SettingsRoute;
+
+#[lazy_route]
+impl LazyRoute for SettingsRoute {
+    fn data() -> Self {
+        SettingsRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::settings::SettingsPage /> }.into_any()
+    }
+}
+
+/// `/inbox`, code-split like the agent route.
+struct InboxRoute;
+
+#[lazy_route]
+impl LazyRoute for InboxRoute {
+    fn data() -> Self {
+        InboxRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::inbox::InboxPage /> }.into_any()
     }
 }
 

@@ -196,8 +196,16 @@ pub fn Timeline(
         let loaded = cell.loaded.clone();
         let fetch_page = fetch_page.clone();
         let done = StoredValue::new(false);
+        let focus_key = key.clone();
         Effect::new(move |_| {
-            if !loaded.get() || done.get_value() || loading_older.get() {
+            // Pages come through a server function: wait until the channel
+            // has a tab token and the server has taken this tab's `watch` (a
+            // live snapshot of the host); the browser side starts after
+            // hydration, so a server-painted or cached timeline is loaded
+            // before that.
+            let connected = directory.tab_token.with(Option::is_some)
+                && directory.is_live(&focus_key.profile_id);
+            if !loaded.get() || !connected || done.get_value() || loading_older.get() {
                 return;
             }
             let first = keys.with(|k| k.first().copied());
