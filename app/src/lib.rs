@@ -101,8 +101,8 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<AgentRoute>::new()}
                     />
                     <Route path=(StaticSegment("agent"), ParamSegment("id")) view=routes::legacy::LegacyAgentPage />
-                    <Route path=(StaticSegment("files"), ParamSegment("server_id")) view=routes::files::FilesPage />
-                    <Route path=(StaticSegment("diff"), ParamSegment("server_id")) view=routes::diff::DiffPage />
+                    <Route path=(StaticSegment("files"), ParamSegment("server_id")) view={Lazy::<FilesRoute>::new()} />
+                    <Route path=(StaticSegment("diff"), ParamSegment("server_id")) view={Lazy::<DiffRoute>::new()} />
                 </Routes>
             </main>
         </Router>
@@ -151,6 +151,34 @@ impl LazyRoute for InboxRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <routes::inbox::InboxPage /> }.into_any()
+    }
+}
+
+/// `/files/:server_id`, code-split like the agent route.
+struct FilesRoute;
+
+#[lazy_route]
+impl LazyRoute for FilesRoute {
+    fn data() -> Self {
+        FilesRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::files::FilesPage /> }.into_any()
+    }
+}
+
+/// `/diff/:server_id`, code-split like the agent route.
+struct DiffRoute;
+
+#[lazy_route]
+impl LazyRoute for DiffRoute {
+    fn data() -> Self {
+        DiffRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::diff::DiffPage /> }.into_any()
     }
 }
 
