@@ -31,6 +31,8 @@ use std::collections::BTreeMap;
 use protocol::AgentSnapshot;
 use serde::{Deserialize, Serialize};
 
+use crate::wire::{Fields, WireError};
+
 /// Connection state of one daemon as the server's hub sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -131,6 +133,87 @@ pub enum BrowserMessage {
     Unknown,
 }
 
+impl ServerMessage {
+    /// Decodes one message object (unknown `type`s are [`ServerMessage::Unknown`]).
+    pub fn from_value(value: serde_json::Value) -> Result<Self, WireError> {
+        let mut f = Fields::of(value, "a live message")?;
+        Ok(match f.tag("type").as_str() {
+            "hello" => ServerMessage::Hello {
+                tab_token: f.req("tab_token")?,
+            },
+            "state" => ServerMessage::State {
+                profile_id: f.req("profile_id")?,
+                status: f.req("status")?,
+                last_error: f.opt("last_error")?,
+                last_online_at: f.opt("last_online_at")?,
+                daemon_id: f.opt("daemon_id")?,
+                version: f.opt("version")?,
+            },
+            "snapshot" => ServerMessage::Snapshot {
+                profile_id: f.req("profile_id")?,
+                agents: f.req("agents")?,
+                providers: f.def("providers")?,
+                pending_permissions: f.def("pending_permissions")?,
+                agents_version: f.def("agents_version")?,
+            },
+            "agents_delta" => ServerMessage::AgentsDelta {
+                profile_id: f.req("profile_id")?,
+                upserts: f.req("upserts")?,
+                removals: f.req("removals")?,
+                agents_version: f.def("agents_version")?,
+            },
+            "providers" => ServerMessage::Providers {
+                profile_id: f.req("profile_id")?,
+                providers: f.req("providers")?,
+                agents_version: f.def("agents_version")?,
+            },
+            "timeline_delta" => ServerMessage::TimelineDelta {
+                profile_id: f.req("profile_id")?,
+                agent_id: f.req("agent_id")?,
+                epoch: f.req("epoch")?,
+                items: f.req("items")?,
+            },
+            "timeline_reset" => ServerMessage::TimelineReset {
+                profile_id: f.req("profile_id")?,
+                agent_id: f.req("agent_id")?,
+                epoch: f.req("epoch")?,
+                items: f.req("items")?,
+                has_older: f.def("has_older")?,
+            },
+            "permission" => ServerMessage::Permission {
+                profile_id: f.req("profile_id")?,
+                agent_id: f.req("agent_id")?,
+                request: f.opt("request")?,
+                resolved: f.opt("resolved")?,
+            },
+            "probe_result" => ServerMessage::ProbeResult {
+                probe_id: f.req("probe_id")?,
+                ok: f.opt("ok")?,
+                error: f.opt("error")?,
+            },
+            "diff_update" => ServerMessage::DiffUpdate {
+                profile_id: f.req("profile_id")?,
+                subscription_id: f.req("subscription_id")?,
+                files: f.req("files")?,
+                error: f.opt("error")?,
+            },
+            "error" => ServerMessage::Error {
+                message: f.req("message")?,
+                profile_id: f.opt("profile_id")?,
+                agent_id: f.opt("agent_id")?,
+            },
+            _ => ServerMessage::Unknown,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        ServerMessage::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A daemon that answered a probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeOk {
@@ -169,8 +252,9 @@ pub struct LiveTimelineItem {
     pub timestamp: String,
 }
 
-/// Server → browser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Server → browser. Decoded by hand ([`ServerMessage::from_value`], see
+/// [`crate::wire`] for why); the field rules below hold both ways.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// The channel's first message: the token this tab's server functions
@@ -389,6 +473,140 @@ mod tests {
         assert_eq!(error, None);
         assert_eq!(files[0].hunks[0].lines, ["+x"]);
         assert!(!files[0].is_deleted);
+    }
+
+    /// The hand-written decoder reads back what serde's derive writes, for
+    /// every message type, with every optional field set and unset.
+    #[test]
+    fn every_message_round_trips_through_the_hand_written_decoder() {
+        let agent: AgentSnapshot = serde_json::from_value(serde_json::json!({
+            "id": "a1", "provider": "test", "cwd": "/w", "createdAt": "t", "updatedAt": "t",
+            "status": "idle", "features": [
+                {"type": "toggle", "id": "f", "label": "F", "value": true},
+                {"type": "from_the_future", "x": 1}
+            ]
+        }))
+        .expect("agent");
+        let item = LiveTimelineItem {
+            seq_start: 1,
+            seq_end: 2,
+            item: serde_json::json!({"type": "assistant_message", "text": "hi"}),
+            provider: "test".into(),
+            timestamp: "t".into(),
+        };
+        let messages = [
+            ServerMessage::Hello {
+                tab_token: "t".into(),
+            },
+            ServerMessage::State {
+                profile_id: "p".into(),
+                status: ConnectionStatus::Online,
+                last_error: Some("e".into()),
+                last_online_at: Some(5),
+                daemon_id: Some("srv_1".into()),
+                version: Some("1".into()),
+            },
+            ServerMessage::State {
+                profile_id: "p".into(),
+                status: ConnectionStatus::Idle,
+                last_error: None,
+                last_online_at: None,
+                daemon_id: None,
+                version: None,
+            },
+            ServerMessage::Snapshot {
+                profile_id: "p".into(),
+                agents: vec![agent.clone()],
+                providers: vec![serde_json::json!({"provider": "test"})],
+                pending_permissions: vec![serde_json::json!({"agent_id": "a1"})],
+                agents_version: 7,
+            },
+            ServerMessage::AgentsDelta {
+                profile_id: "p".into(),
+                upserts: vec![agent],
+                removals: vec!["a2".into()],
+                agents_version: 8,
+            },
+            ServerMessage::Providers {
+                profile_id: "p".into(),
+                providers: vec![],
+                agents_version: 9,
+            },
+            ServerMessage::TimelineDelta {
+                profile_id: "p".into(),
+                agent_id: "a1".into(),
+                epoch: "e".into(),
+                items: vec![item.clone()],
+            },
+            ServerMessage::TimelineReset {
+                profile_id: "p".into(),
+                agent_id: "a1".into(),
+                epoch: "e".into(),
+                items: vec![item],
+                has_older: true,
+            },
+            ServerMessage::Permission {
+                profile_id: "p".into(),
+                agent_id: "a1".into(),
+                request: Some(serde_json::json!({"id": "r"})),
+                resolved: None,
+            },
+            ServerMessage::ProbeResult {
+                probe_id: "q".into(),
+                ok: Some(Box::new(ProbeOk {
+                    daemon_id: "srv_1".into(),
+                    hostname: Some("h".into()),
+                    version: None,
+                    capabilities: Some(serde_json::json!({"x": 1})),
+                })),
+                error: None,
+            },
+            ServerMessage::ProbeResult {
+                probe_id: "q".into(),
+                ok: None,
+                error: Some(ProbeError {
+                    kind: "refused".into(),
+                    message: "no".into(),
+                }),
+            },
+            ServerMessage::DiffUpdate {
+                profile_id: "p".into(),
+                subscription_id: "d".into(),
+                files: vec![LiveDiffFile {
+                    path: "a".into(),
+                    is_new: true,
+                    is_deleted: false,
+                    additions: 1,
+                    deletions: 0,
+                    status: None,
+                    hunks: vec![],
+                }],
+                error: Some("not a repository".into()),
+            },
+            ServerMessage::Error {
+                message: "m".into(),
+                profile_id: None,
+                agent_id: Some("a1".into()),
+            },
+        ];
+        for message in messages {
+            let json = serde_json::to_value(&message).expect("encodes");
+            let back = ServerMessage::from_value(json.clone()).expect("decodes");
+            assert_eq!(back, message, "{json}");
+        }
+    }
+
+    #[test]
+    fn malformed_messages_name_the_field() {
+        let err = ServerMessage::from_value(serde_json::json!({"type": "hello"}))
+            .expect_err("tab_token is required");
+        assert!(err.to_string().contains("tab_token"), "{err}");
+        let err = ServerMessage::from_value(
+            serde_json::json!({"type": "state", "profile_id": "p", "status": "sideways"}),
+        )
+        .expect_err("unknown status");
+        assert!(err.to_string().contains("status"), "{err}");
+        assert!(ServerMessage::from_value(serde_json::json!("hello")).is_err());
     }
 
     #[test]

@@ -336,9 +336,10 @@ fn connect(channel: &Shared) {
         };
         // Text → `Value` → message: every type the browser reads is decoded
         // from a `Value` (snapshots, registry, server data), so its decoder
-        // exists once in the bundle instead of once per input kind.
-        let decoded = serde_json::from_str::<serde_json::Value>(&text)
-            .and_then(serde_json::from_value::<ServerMessage>);
+        // exists once in the bundle instead of once per input kind (and the
+        // message's own tag is matched by hand, see `crate::wire`).
+        let decoded =
+            serde_json::from_str::<serde_json::Value>(&text).and_then(ServerMessage::from_value);
         match decoded {
             Ok(message) => on_server_message(&channel, message),
             Err(err) => leptos::logging::warn!("live channel: unreadable message ({err})"),

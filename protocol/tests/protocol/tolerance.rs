@@ -129,6 +129,16 @@ fn unknown_stream_content_is_kept_verbatim() {
     let feature: AgentFeature =
         serde_json::from_value(json!({"type": "slider", "id": "x", "min": 0})).unwrap();
     assert!(matches!(feature, AgentFeature::Unknown(_)));
+    // A known type that is malformed is kept verbatim too, and a well-formed
+    // one decodes whatever the key order (the hand-written tag match).
+    let broken = json!({"type": "toggle", "id": "x"});
+    let feature: AgentFeature = serde_json::from_value(broken.clone()).unwrap();
+    assert_eq!(feature, AgentFeature::Unknown(broken));
+    let feature: AgentFeature =
+        serde_json::from_str(r#"{"id":"p","value":true,"label":"Plan","type":"toggle"}"#).unwrap();
+    assert!(matches!(feature, AgentFeature::Toggle(ref t) if t.id == "p" && t.value));
+    let json = serde_json::to_value(&feature).unwrap();
+    assert_eq!(json["type"], "toggle");
 }
 
 #[test]
