@@ -3,8 +3,6 @@
 //! recency), and text in the timelines this browser holds (live or from the
 //! cached snapshots), each hit pointing at its agent and seq.
 
-use protocol::TimelineItem;
-
 use crate::directory::ordering::Urgency;
 use crate::directory::{AgentKey, DirectoryModel};
 
@@ -75,15 +73,15 @@ pub struct TextHit {
     pub snippet: String,
 }
 
-/// The searchable text of an item.
-fn item_text(item: &TimelineItem) -> Option<&str> {
-    match item {
-        TimelineItem::UserMessage { text, .. }
-        | TimelineItem::AssistantMessage { text }
-        | TimelineItem::Reasoning { text } => Some(text),
-        TimelineItem::Error { message } => Some(message),
-        _ => None,
-    }
+/// The searchable text of an item (the daemon's JSON): messages,
+/// reasoning and errors.
+fn item_text(item: &serde_json::Value) -> Option<&str> {
+    let key = match crate::directory::timeline_kind(item) {
+        "user_message" | "assistant_message" | "reasoning" => "text",
+        "error" => "message",
+        _ => return None,
+    };
+    item.get(key).and_then(serde_json::Value::as_str)
 }
 
 /// Text hits for `query` (case-insensitive, at least 2 characters) in every

@@ -31,9 +31,19 @@ pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
     view! {
         <button class="primary new-agent" on:click=move |_| open.set(true)>"New agent"</button>
         <Show when=move || open.get()>
-            <CreateAgentDialog preferred=preferred.get_value() on_close=move || open.set(false) />
+            {move || {
+                let preferred = preferred.get_value();
+                Suspend::new(async move { create_dialog_view(preferred, open).await })
+            }}
         </Show>
     }
+}
+
+/// The dialog is a wasm chunk of its own, fetched the first time it opens:
+/// `/` must load fast, and most visits never start an agent.
+#[leptos::lazy]
+async fn create_dialog_view(preferred: Option<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <CreateAgentDialog preferred on_close=move || open.set(false) /> }.into_any()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

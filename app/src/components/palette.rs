@@ -51,9 +51,16 @@ pub fn Palette() -> impl IntoView {
     let overlays = expect_context::<Overlays>();
     view! {
         <Show when=move || overlays.palette.get()>
-            <PaletteDialog on_close=move || overlays.palette.set(false) />
+            {move || Suspend::new(async move { palette_view(overlays).await })}
         </Show>
     }
+}
+
+/// The palette is a wasm chunk of its own, fetched the first time it opens
+/// (see `create_dialog_view`).
+#[leptos::lazy]
+async fn palette_view(overlays: Overlays) -> AnyView {
+    view! { <PaletteDialog on_close=move || overlays.palette.set(false) /> }.into_any()
 }
 
 #[component]

@@ -311,16 +311,22 @@ pub fn Item(item: ArcRwSignal<DisplayItem>) -> impl IntoView {
         let item = item.clone();
         move || item.with(|i| i.seq_end)
     };
-    let kind = item.with_untracked(|i| kind_name(&i.item));
+    let kind = item.with_untracked(|i| kind_name(&decode(&i.item)));
     let body = {
         let item = item.clone();
-        move || item.with(|i| render_item(&i.item))
+        move || item.with(|i| render_item(&decode(&i.item)))
     };
     view! {
         <div class=format!("item item-{kind}") data-seq-start=start data-seq-end=end>
             {body}
         </div>
     }
+}
+
+/// The typed item of a held row (the directory keeps the daemon's JSON);
+/// one that does not decode is shown as unknown, never dropped.
+pub fn decode(item: &serde_json::Value) -> TimelineItem {
+    serde_json::from_value(item.clone()).unwrap_or_else(|_| TimelineItem::Unknown(item.clone()))
 }
 
 pub fn kind_name(item: &TimelineItem) -> &'static str {

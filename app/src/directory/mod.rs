@@ -22,7 +22,7 @@ use leptos::prelude::*;
 use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry};
 
 pub use model::{AgentKey, Change, DirectoryModel, SessionModel};
-pub use timeline::{DisplayItem, TimelineChange, TimelineModel};
+pub use timeline::{DisplayItem, TimelineChange, TimelineModel, kind as timeline_kind};
 
 use crate::contract::{LiveTimelineItem, ServerMessage};
 

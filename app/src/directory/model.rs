@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry, TimelineItem};
+use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry};
 use serde::{Deserialize, Serialize};
 
 use super::timeline::{Row, TimelineChange, TimelineModel};
@@ -337,7 +337,8 @@ fn decode_all<T: serde::de::DeserializeOwned>(values: Vec<serde_json::Value>) ->
         .collect()
 }
 
-/// Live items → rows (an undecodable item is kept as `Unknown`, never lost).
+/// Live items → rows (items stay JSON: an unknown or malformed one is kept
+/// as it came, never lost; views decode what they render).
 pub fn rows(items: Vec<LiveTimelineItem>) -> Vec<Row> {
     items
         .into_iter()
@@ -345,8 +346,7 @@ pub fn rows(items: Vec<LiveTimelineItem>) -> Vec<Row> {
             seq_start: item.seq_start,
             seq_end: item.seq_end,
             timestamp: item.timestamp,
-            item: serde_json::from_value::<TimelineItem>(item.item.clone())
-                .unwrap_or(TimelineItem::Unknown(item.item)),
+            item: item.item,
         })
         .collect()
 }

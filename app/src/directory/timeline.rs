@@ -9,9 +9,15 @@
 //! wins); everything else is its own item. Seq ranges are applied in order,
 //! rows already held are ignored, and a gap is reported (the caller asks the
 //! server for what is missing instead of guessing).
+//!
+//! Items stay the daemon's JSON (`serde_json::Value`, a `TimelineItem` as
+//! the daemon sent it) until a view renders one: merging needs only a few
+//! keys, and keeping the typed decoding of every item kind and tool detail
+//! out of the shared state keeps it out of the bundle's main module (only
+//! the agent route's chunk decodes items).
 
-use protocol::{CompactionStatus, TimelineItem, ToolCallDetail};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One rendered item: a merge of one or more consecutive rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,7 +27,8 @@ pub struct DisplayItem {
     /// Timestamp of the first row (ISO-8601, may be empty).
     #[serde(default)]
     pub timestamp: String,
-    pub item: TimelineItem,
+    /// The daemon's `TimelineItem` JSON (`type`-tagged, camelCase).
+    pub item: Value,
 }
 
 /// One daemon row as it arrives (live or from a page).
@@ -30,7 +37,7 @@ pub struct Row {
     pub seq_start: u64,
     pub seq_end: u64,
     pub timestamp: String,
-    pub item: TimelineItem,
+    pub item: Value,
 }
 
 /// What applying rows changed, so the reactive layer touches only that.
@@ -176,38 +183,48 @@ impl TimelineModel {
     /// message reached the daemon.
     pub fn has_user_message(&self, message_id: &str) -> bool {
         self.items.iter().any(|item| {
-            matches!(&item.item, TimelineItem::UserMessage { message_id: Some(id), .. } if id == message_id)
+            kind(&item.item) == "user_message"
+                && item.item.get("messageId").and_then(Value::as_str) == Some(message_id)
         })
     }
 }
 
+/// An item's `type` (empty when it has none).
+pub fn kind(item: &Value) -> &str {
+    item.get("type").and_then(Value::as_str).unwrap_or_default()
+}
+
 /// Merges `next` into `into` when they are one logical item.
-fn merge(into: &mut TimelineItem, next: &TimelineItem) -> bool {
-    match (into, next) {
-        (
-            TimelineItem::AssistantMessage { text },
-            TimelineItem::AssistantMessage { text: more },
-        )
-        | (TimelineItem::Reasoning { text }, TimelineItem::Reasoning { text: more }) => {
+fn merge(into: &mut Value, next: &Value) -> bool {
+    match (kind(into), kind(next)) {
+        ("assistant_message", "assistant_message") | ("reasoning", "reasoning") => {
+            let (Some(Value::String(text)), Some(more)) = (
+                into.get_mut("text"),
+                next.get("text").and_then(Value::as_str),
+            ) else {
+                return false;
+            };
             text.push_str(more);
             true
         }
-        (TimelineItem::ToolCall(call), TimelineItem::ToolCall(update))
-            if call.call_id == update.call_id =>
-        {
-            let detail = richer(&call.detail, &update.detail);
-            *call = update.clone();
-            call.detail = detail;
+        ("tool_call", "tool_call") => {
+            let id = |v: &Value| v.get("callId").and_then(Value::as_str).map(str::to_owned);
+            if id(into).is_none() || id(into) != id(next) {
+                return false;
+            }
+            let mut update = next.clone();
+            if says_less(next.get("detail"))
+                && let (Some(old), Some(slot)) = (into.get("detail"), update.get_mut("detail"))
+            {
+                *slot = old.clone();
+            }
+            *into = update;
             true
         }
         // "Compacting…" then "compacted": one marker that finishes.
-        (
-            into @ TimelineItem::Compaction {
-                status: CompactionStatus::Loading,
-                ..
-            },
-            next @ TimelineItem::Compaction { .. },
-        ) => {
+        ("compaction", "compaction")
+            if into.get("status").and_then(Value::as_str) == Some("loading") =>
+        {
             *into = next.clone();
             true
         }
@@ -215,28 +232,31 @@ fn merge(into: &mut TimelineItem, next: &TimelineItem) -> bool {
     }
 }
 
-/// The later detail unless it says less (an update without output keeps
-/// the command it was about).
-fn richer(old: &ToolCallDetail, new: &ToolCallDetail) -> ToolCallDetail {
-    match new {
-        ToolCallDetail::Unknown { input, output } if input.is_null() && output.is_null() => {
-            old.clone()
-        }
-        _ => new.clone(),
-    }
+/// Whether a tool call's later detail says less than the one it replaces
+/// (an update without output keeps the command it was about): the wire's
+/// `unknown` detail with neither input nor output.
+fn says_less(detail: Option<&Value>) -> bool {
+    let Some(detail) = detail else {
+        return true;
+    };
+    let empty = |key: &str| detail.get(key).is_none_or(Value::is_null);
+    kind(detail) == "unknown" && empty("input") && empty("output")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use protocol::{ToolCallItem, ToolCallStatus};
+    use protocol::{CompactionStatus, TimelineItem, ToolCallDetail, ToolCallItem, ToolCallStatus};
 
+    fn json(item: TimelineItem) -> Value {
+        serde_json::to_value(item).expect("encodes")
+    }
     fn row(seq: u64, item: TimelineItem) -> Row {
         Row {
             seq_start: seq,
             seq_end: seq,
             timestamp: String::new(),
-            item,
+            item: json(item),
         }
     }
     fn said(seq: u64, text: &str) -> Row {
@@ -285,9 +305,9 @@ mod tests {
         assert_eq!((t.items[1].seq_start, t.items[1].seq_end), (2, 4));
         assert_eq!(
             t.items[1].item,
-            TimelineItem::AssistantMessage {
+            json(TimelineItem::AssistantMessage {
                 text: "Hi there!".into()
-            }
+            })
         );
         // One more chunk extends the same item.
         assert_eq!(
@@ -343,11 +363,38 @@ mod tests {
             false,
         );
         assert_eq!(t.items.len(), 2);
-        let TimelineItem::ToolCall(call) = &t.items[0].item else {
+        let item: TimelineItem = serde_json::from_value(t.items[0].item.clone()).expect("decodes");
+        let TimelineItem::ToolCall(call) = item else {
             panic!("tool call expected");
         };
         assert_eq!(call.status, ToolCallStatus::Completed);
         assert_eq!((t.items[0].seq_start, t.items[0].seq_end), (1, 2));
+    }
+
+    #[test]
+    fn a_tool_update_that_says_less_keeps_the_detail_it_had() {
+        let mut bare = tool(2, "c1", ToolCallStatus::Completed);
+        bare.item["detail"] = serde_json::json!({"type": "unknown", "input": null, "output": null});
+        let t = TimelineModel::from_rows(
+            "e",
+            vec![tool(1, "c1", ToolCallStatus::Running), bare],
+            false,
+        );
+        assert_eq!(t.items.len(), 1);
+        assert_eq!(t.items[0].item["status"], "completed");
+        assert_eq!(t.items[0].item["detail"]["type"], "edit");
+        assert_eq!(t.items[0].item["detail"]["newString"], "x");
+        // Different calls, or chunks of different kinds, never merge.
+        let t = TimelineModel::from_rows(
+            "e",
+            vec![
+                tool(1, "c1", ToolCallStatus::Running),
+                said(2, "a"),
+                tool(3, "c1", ToolCallStatus::Completed),
+            ],
+            false,
+        );
+        assert_eq!(t.items.len(), 3);
     }
 
     #[test]
@@ -385,6 +432,6 @@ mod tests {
         let t = TimelineModel::from_rows("e", vec![row(1, loading), row(2, done.clone())], false);
         assert_eq!(t.items.len(), 1);
         assert_eq!((t.items[0].seq_start, t.items[0].seq_end), (1, 2));
-        assert_eq!(t.items[0].item, done);
+        assert_eq!(t.items[0].item, json(done));
     }
 }

@@ -136,7 +136,6 @@ pub use storage::{load, remove, start_saving};
 mod tests {
     use super::*;
     use crate::directory::DisplayItem;
-    use protocol::TimelineItem;
     use serde_json::json;
 
     fn session(items: usize) -> SessionModel {
@@ -157,10 +156,7 @@ mod tests {
                         seq_start: seq,
                         seq_end: seq,
                         timestamp: String::new(),
-                        item: TimelineItem::UserMessage {
-                            text: format!("m{seq}"),
-                            message_id: None,
-                        },
+                        item: json!({"type": "user_message", "text": format!("m{seq}")}),
                     })
                     .collect(),
                 has_older: false,
