@@ -228,5 +228,10 @@ thread_local! {
 /// browser side of [`App`] starts then.
 #[cfg(feature = "hydrate")]
 pub fn hydration_complete() {
+    // A `performance` mark the browser benchmarks measure renders from (the
+    // union's first render is "hydrated → every row in the DOM").
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("paseo:hydrated");
+    }
     HYDRATED.with(|done| done.set(true));
 }
