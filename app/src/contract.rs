@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use protocol::AgentSnapshot;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{Fields, WireError};
+use protocol::fields::{Fields, WireError};
 
 /// Connection state of one daemon as the server's hub sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -253,7 +253,7 @@ pub struct LiveTimelineItem {
 }
 
 /// Server → browser. Decoded by hand ([`ServerMessage::from_value`], see
-/// [`crate::wire`] for why); the field rules below hold both ways.
+/// [`protocol::fields`] for why); the field rules below hold both ways.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

@@ -33,7 +33,6 @@ pub mod settings;
 pub mod shortcuts;
 pub mod snapshots;
 pub mod time;
-pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};

@@ -241,9 +241,7 @@ pub struct SelectFeature {
 }
 
 /// A feature an agent exposes, discriminated on `type`. Decoded by hand
-/// ([`AgentFeature::from_value`]): serde's derive for a tagged enum with an
-/// untagged fallback buffers every feature twice, and this type sits in
-/// every agent snapshot the browser decodes (its bundle size).
+/// (`crate::tagged`): it sits in every agent snapshot the browser decodes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentFeature {
@@ -253,30 +251,6 @@ pub enum AgentFeature {
     /// verbatim so relaying it loses nothing.
     #[serde(untagged)]
     Unknown(Value),
-}
-
-impl AgentFeature {
-    /// A `toggle` or `select` feature, or [`AgentFeature::Unknown`] holding
-    /// the value as it came for any other type or a malformed one (what
-    /// serde's untagged fallback did). Never fails.
-    pub fn from_value(value: Value) -> Self {
-        let known = match value.get("type").and_then(Value::as_str) {
-            Some("toggle") => serde_json::from_value(value.clone())
-                .map(AgentFeature::Toggle)
-                .ok(),
-            Some("select") => serde_json::from_value(value.clone())
-                .map(AgentFeature::Select)
-                .ok(),
-            _ => None,
-        };
-        known.unwrap_or(AgentFeature::Unknown(value))
-    }
-}
-
-impl<'de> Deserialize<'de> for AgentFeature {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(AgentFeature::from_value)
-    }
 }
 
 /// Subscription part of a `fetch_agents_request`: asks for `agent_update`

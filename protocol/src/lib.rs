@@ -41,6 +41,7 @@ pub mod checkout;
 pub mod commands;
 pub mod decode;
 pub mod envelope;
+pub mod fields;
 pub mod files;
 pub mod permission;
 pub mod project;
@@ -49,6 +50,7 @@ pub mod rpc;
 pub mod session;
 pub mod status;
 pub mod stream;
+pub mod tagged;
 pub mod terminal;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -69,7 +69,9 @@ pub struct SubAgentAction {
 /// A tool call normalised for display, discriminated on `type`. Small enums
 /// that only steer presentation (search `toolName`/`mode`, plain-text
 /// `icon`) are kept as open strings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Decoded by hand (`crate::tagged`), with the rules serde's derive had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
     tag = "type",
     rename_all = "snake_case",
@@ -248,7 +250,9 @@ pub enum CompactionTrigger {
     clippy::large_enum_variant,
     reason = "items are short-lived and mostly tool calls; boxing would only complicate matching"
 )]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Decoded by hand (`crate::tagged`), with the rules serde's derive had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
     tag = "type",
     rename_all = "snake_case",

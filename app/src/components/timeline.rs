@@ -326,7 +326,7 @@ pub fn Item(item: ArcRwSignal<DisplayItem>) -> impl IntoView {
 /// The typed item of a held row (the directory keeps the daemon's JSON);
 /// one that does not decode is shown as unknown, never dropped.
 pub fn decode(item: &serde_json::Value) -> TimelineItem {
-    serde_json::from_value(item.clone()).unwrap_or_else(|_| TimelineItem::Unknown(item.clone()))
+    TimelineItem::from_value(item.clone())
 }
 
 pub fn kind_name(item: &TimelineItem) -> &'static str {

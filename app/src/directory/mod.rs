@@ -63,7 +63,7 @@ pub struct Directory {
     keys: RwSignal<Vec<AgentKey>>,
     agents: StoredValue<HashMap<AgentKey, AgentCell>>,
     timelines: StoredValue<HashMap<AgentKey, TimelineCell>>,
-    providers: RwSignal<BTreeMap<String, Vec<ProviderSnapshotEntry>>>,
+    providers: RwSignal<BTreeMap<String, Vec<serde_json::Value>>>,
     live_profiles: RwSignal<BTreeSet<String>>,
     /// Timelines the tab's screens show, with a count of screens each.
     follows: RwSignal<BTreeMap<AgentKey, usize>>,
@@ -432,10 +432,16 @@ impl Directory {
         cell
     }
 
-    /// A profile's providers (tracked).
+    /// A profile's providers (tracked), decoded; an entry that does not
+    /// decode is left out.
     pub fn providers(&self, profile_id: &str) -> Vec<ProviderSnapshotEntry> {
-        self.providers
-            .with(|p| p.get(profile_id).cloned().unwrap_or_default())
+        self.providers.with(|p| {
+            p.get(profile_id)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                .collect()
+        })
     }
 
     /// Whether a profile's live snapshot arrived on this page (tracked).

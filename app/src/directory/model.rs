@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry};
+use protocol::{AgentSnapshot, PermissionRequest};
 use serde::{Deserialize, Serialize};
 
 use super::timeline::{Row, TimelineChange, TimelineModel};
@@ -36,7 +36,10 @@ impl AgentKey {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionModel {
     pub agents: BTreeMap<String, AgentSnapshot>,
-    pub providers: Vec<ProviderSnapshotEntry>,
+    /// The daemon's `ProviderSnapshotEntry` objects as sent: decoded by
+    /// the views that show them (see `Directory::providers`), which keeps
+    /// that decoding out of the bundle's main module.
+    pub providers: Vec<serde_json::Value>,
     /// Pending permission requests by agent id, in arrival order.
     pub permissions: BTreeMap<String, Vec<PermissionRequest>>,
     pub timelines: BTreeMap<String, TimelineModel>,
@@ -149,7 +152,7 @@ impl DirectoryModel {
             } => {
                 let session = self.sessions.entry(profile_id.clone()).or_default();
                 session.agents_version = agents_version;
-                session.providers = decode_all(providers);
+                session.providers = providers;
                 vec![Change::Providers { profile_id }]
             }
             ServerMessage::Permission {
@@ -288,7 +291,7 @@ impl DirectoryModel {
             }
         }
         session.permissions = permissions;
-        session.providers = decode_all(providers);
+        session.providers = providers;
         session.agents_version = agents_version;
         changes.push(Change::Providers {
             profile_id: profile_id.clone(),
@@ -328,13 +331,6 @@ fn set_or_remove(
     } else {
         map.insert(id.to_owned(), list);
     }
-}
-
-fn decode_all<T: serde::de::DeserializeOwned>(values: Vec<serde_json::Value>) -> Vec<T> {
-    values
-        .into_iter()
-        .filter_map(|v| serde_json::from_value(v).ok())
-        .collect()
 }
 
 /// Live items → rows (items stay JSON: an unknown or malformed one is kept

@@ -337,7 +337,7 @@ fn connect(channel: &Shared) {
         // Text → `Value` → message: every type the browser reads is decoded
         // from a `Value` (snapshots, registry, server data), so its decoder
         // exists once in the bundle instead of once per input kind (and the
-        // message's own tag is matched by hand, see `crate::wire`).
+        // message's own tag is matched by hand, see `protocol::fields`).
         let decoded =
             serde_json::from_str::<serde_json::Value>(&text).and_then(ServerMessage::from_value);
         match decoded {

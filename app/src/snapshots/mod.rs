@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use protocol::{AgentSnapshot, PermissionRequest, ProviderSnapshotEntry};
+use protocol::{AgentSnapshot, PermissionRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{SessionModel, TimelineModel};
@@ -36,7 +36,7 @@ struct SnapshotV1 {
     daemon_id: Option<String>,
     agents: Vec<AgentSnapshot>,
     #[serde(default)]
-    providers: Vec<ProviderSnapshotEntry>,
+    providers: Vec<serde_json::Value>,
     #[serde(default)]
     pending_permissions: Vec<PendingEntry>,
     #[serde(default)]

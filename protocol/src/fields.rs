@@ -1,15 +1,16 @@
-//! Decoding of `type`-tagged JSON objects by hand, from a `serde_json::Value`.
+//! Decoding of tagged JSON objects by hand, from a `serde_json::Value`
+//! (see [`crate::tagged`] for the enums decoded this way, and the web app's
+//! live messages).
 //!
-//! Why not `#[serde(tag = "type")]` on the browser's side: serde decodes an
+//! Why not `#[serde(tag = "type")]` for decoding: serde decodes an
 //! internally tagged enum by first buffering the whole object into its
 //! private `Content` tree, then decoding every variant (and every type nested
-//! in it) a second time from that tree. In the wasm bundle that doubles the
-//! decoding code of everything a live message carries (the agent snapshots
-//! above all) and adds the `Content` machinery itself: together about a
-//! fifth of the main module before this. The browser decodes every message
-//! through `Value` anyway, so a tag match and one plain field read per field
-//! does the same job with the code it already has. Serialising (the
-//! server's side) keeps serde's derive: it needs no buffering.
+//! in it) a second time from that tree. In the browser's wasm bundle that
+//! doubles the decoding code of everything a message carries and adds the
+//! `Content` machinery itself: about a fifth of the main module. The
+//! browser decodes through `Value` anyway, so a tag match and one plain
+//! field read per field does the same job with the code it already has.
+//! Serialising keeps serde's derive: it needs no buffering.
 //!
 //! The rules match serde's derive: a missing required field is an error
 //! naming it, a missing or `null` `Option` is `None`, a missing
@@ -74,6 +75,17 @@ impl Fields {
             None => Ok(T::default()),
             Some(value) => self.decode(key, value),
         }
+    }
+
+    /// The whole object (its tag included) as one `T`: for a variant that
+    /// wraps a struct.
+    pub fn into_value_as<T: DeserializeOwned>(self) -> Result<T, WireError> {
+        serde_json::from_value(Value::Object(self.map))
+    }
+
+    /// The error for a tag this decoder does not know.
+    pub fn unknown_tag(tag: &str) -> WireError {
+        error(format!("unknown type `{tag}`"))
     }
 
     fn decode<T: DeserializeOwned>(&self, key: &str, value: Value) -> Result<T, WireError> {
