@@ -233,4 +233,23 @@ pub fn hydration_complete() {
         let _ = performance.mark("paseo:hydrated");
     }
     HYDRATED.with(|done| done.set(true));
+    preload_chunks();
+}
+
+/// Fetches every lazily loaded chunk once the page is up, one after the
+/// other: the first visit to a route or the first opening of a dialog then
+/// does not wait for the network. They are not part of `/`'s first load
+/// (what the bundle budget measures), and fetching them later costs the page
+/// nothing it is waiting for.
+#[cfg(feature = "hydrate")]
+fn preload_chunks() {
+    leptos::task::spawn_local(async {
+        AgentRoute::preload().await;
+        InboxRoute::preload().await;
+        SettingsRoute::preload().await;
+        FilesRoute::preload().await;
+        DiffRoute::preload().await;
+        components::create_dialog::preload().await;
+        components::palette::preload().await;
+    });
 }

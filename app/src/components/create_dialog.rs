@@ -41,6 +41,12 @@ pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
 
 /// The dialog is a wasm chunk of its own, fetched the first time it opens:
 /// `/` must load fast, and most visits never start an agent.
+/// Fetches this chunk ahead of use (see `crate::preload_chunks`).
+#[cfg(feature = "hydrate")]
+pub async fn preload() {
+    __preload_create_dialog_view().await;
+}
+
 #[leptos::lazy]
 async fn create_dialog_view(preferred: Option<String>, open: RwSignal<bool>) -> AnyView {
     view! { <CreateAgentDialog preferred on_close=move || open.set(false) /> }.into_any()

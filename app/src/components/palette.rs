@@ -58,6 +58,12 @@ pub fn Palette() -> impl IntoView {
 
 /// The palette is a wasm chunk of its own, fetched the first time it opens
 /// (see `create_dialog_view`).
+/// Fetches this chunk ahead of use (see `crate::preload_chunks`).
+#[cfg(feature = "hydrate")]
+pub async fn preload() {
+    __preload_palette_view().await;
+}
+
 #[leptos::lazy]
 async fn palette_view(overlays: Overlays) -> AnyView {
     view! { <PaletteDialog on_close=move || overlays.palette.set(false) /> }.into_any()
