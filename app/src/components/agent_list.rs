@@ -161,18 +161,10 @@ fn AgentRow(key: AgentKey) -> impl IntoView {
         let s = snapshot.clone();
         Signal::derive(move || s.with(|a| status_name(a.status)))
     };
-    let provider = {
-        let s = snapshot.clone();
-        move || s.with(|a| a.provider.clone())
-    };
-    let cwd = {
-        let s = snapshot.clone();
-        move || s.with(|a| short_path(&a.cwd))
-    };
-    let cwd_full = {
-        let s = snapshot.clone();
-        move || s.with(|a| a.cwd.clone())
-    };
+    // An agent's provider and folder never change: plain text, not one
+    // reactive node each (a list of 1,000 rows renders ~3,000 fewer).
+    let (provider, cwd, cwd_full) =
+        snapshot.with_untracked(|a| (a.provider.clone(), short_path(&a.cwd), a.cwd.clone()));
     let activity = {
         let s = snapshot.clone();
         move || s.with(|a| short(last_activity(a), &today()))
