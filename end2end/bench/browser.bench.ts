@@ -18,23 +18,22 @@ async function seedAgents(host: Host, count: number) {
 /** Records (in the page) when `li.agent-row` first reaches `count` rows of a
  *  hydrated list, from a MutationObserver (so right after the DOM change,
  *  not at the next poll). Installed once per page, before any navigation. */
-async function watchRows(page: import("@playwright/test").Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __rowsWanted?: number; __rowsAt?: number };
-    w.__rowsWanted = Number(sessionStorage.getItem("bench:rows") ?? "0");
+async function watchRows(page: import("@playwright/test").Page, count: number) {
+  await page.addInitScript((wanted) => {
+    const w = window as unknown as { __rowsAt?: number };
     const check = () => {
-      if (w.__rowsAt !== undefined || !w.__rowsWanted) return;
+      if (w.__rowsAt !== undefined) return;
       if (document.querySelector("section.agents")?.getAttribute("data-hydrated") !== "true") return;
-      if (document.querySelectorAll("li.agent-row").length >= w.__rowsWanted) w.__rowsAt = performance.now();
+      if (document.querySelectorAll("li.agent-row").length >= wanted) w.__rowsAt = performance.now();
     };
     new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true });
-  });
+  }, count);
 }
 
-/** Navigation start → `count` rows, and the page's own "hydrated" mark →
- *  `count` rows (the render itself, without network, compile and hydration). */
-async function timeToRows(page: import("@playwright/test").Page, url: string, count: number) {
-  await page.evaluate((n) => sessionStorage.setItem("bench:rows", String(n)), count);
+/** Navigation start → the rows (see `watchRows`), and the page's own
+ *  "hydrated" mark → the rows (the render itself, without network, compile
+ *  and hydration). */
+async function timeToRows(page: import("@playwright/test").Page, url: string) {
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { __rowsAt?: number }).__rowsAt !== undefined, null, {
     polling: "raf",
@@ -52,9 +51,9 @@ test("time to interactive, 3 daemons × 200 agents", async ({ page }) => {
   try {
     for (const h of hosts) await seedAgents(h, 200);
     await seedRegistry(page, hosts);
-    await watchRows(page);
+    await watchRows(page, 600);
     const runs: number[] = [];
-    for (let i = 0; i < 3; i++) runs.push((await timeToRows(page, webUrl("/"), 600)).fromNavigation);
+    for (let i = 0; i < 3; i++) runs.push((await timeToRows(page, webUrl("/"))).fromNavigation);
     results.tti_3x200_ms = runs.map(Math.round);
   } finally {
     await stopHosts(hosts);
@@ -66,12 +65,12 @@ test("union of 1,000 agents across 5 daemons", async ({ page }) => {
   try {
     for (const h of hosts) await seedAgents(h, 200);
     await seedRegistry(page, hosts);
-    await watchRows(page);
+    await watchRows(page, 1000);
     await page.goto(webUrl("/"));
     await expect(page.locator("li.agent-row")).toHaveCount(1000, { timeout: 120_000 });
     // First render after the data is there: a reload with the cached sessions.
     const runs: { fromNavigation: number; fromHydrated: number }[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await timeToRows(page, webUrl("/"), 1000));
+    for (let i = 0; i < 3; i++) runs.push(await timeToRows(page, webUrl("/")));
     results.union_1000_ms = runs.map((r) => Math.round(r.fromNavigation));
     results.union_1000_first_render_ms = runs.map((r) => Math.round(r.fromHydrated));
 

@@ -196,19 +196,18 @@ fn AgentRow(key: AgentKey) -> impl IntoView {
             <a class="agent-link" href=href>
                 <span class="agent-title">{title}</span>
                 <span class=move || format!("badge status-{}", status.get())>{status}</span>
-                <Show when=move || { pending.get() > 0 }>
+                // Plain reactive closures rather than `<Show>`: a row is
+                // rendered up to a thousand times on one page, and each
+                // `<Show>` adds a memo and a view switch to every row.
+                {move || (pending.get() > 0).then(|| view! {
                     <span class="badge needs-input" aria-label="pending permission requests">
                         {move || format!("{} waiting", pending.get())}
                     </span>
-                </Show>
-                <Show when=archived>
-                    <span class="badge archived">"archived"</span>
-                </Show>
+                })}
+                {move || archived().then(|| view! { <span class="badge archived">"archived"</span> })}
                 <span class="agent-meta">
                     <span class="host-chip">{host_label}</span>
-                    <Show when=host_down>
-                        <span class="badge offline">{host_status}</span>
-                    </Show>
+                    {move || host_down().then(|| view! { <span class="badge offline">{host_status}</span> })}
                     <span class="provider">{provider}</span>
                     <span class="cwd" title=cwd_full>{cwd}</span>
                     <span class="activity">{activity}</span>
