@@ -100,7 +100,7 @@ pub fn App() -> impl IntoView {
                         path=(StaticSegment("agent"), ParamSegment("server_id"), ParamSegment("agent_id"))
                         view={Lazy::<AgentRoute>::new()}
                     />
-                    <Route path=(StaticSegment("agent"), ParamSegment("id")) view=routes::legacy::LegacyAgentPage />
+                    <Route path=(StaticSegment("agent"), ParamSegment("id")) view={Lazy::<LegacyRoute>::new()} />
                     <Route path=(StaticSegment("files"), ParamSegment("server_id")) view={Lazy::<FilesRoute>::new()} />
                     <Route path=(StaticSegment("diff"), ParamSegment("server_id")) view={Lazy::<DiffRoute>::new()} />
                 </Routes>
@@ -123,6 +123,21 @@ impl LazyRoute for AgentRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <routes::agent::AgentPage /> }.into_any()
+    }
+}
+
+/// `/agent/:id` (links from before host-qualified routes), code-split like
+/// the agent route: rare, and nothing else needs its resolution code.
+struct LegacyRoute;
+
+#[lazy_route]
+impl LazyRoute for LegacyRoute {
+    fn data() -> Self {
+        LegacyRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <routes::legacy::LegacyAgentPage /> }.into_any()
     }
 }
 
@@ -249,6 +264,7 @@ fn preload_chunks() {
         SettingsRoute::preload().await;
         FilesRoute::preload().await;
         DiffRoute::preload().await;
+        LegacyRoute::preload().await;
         components::create_dialog::preload().await;
         components::palette::preload().await;
     });
