@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 
 import { Driver, FleetHost, MOUNTED_ITEMS, compareWithDaemon, fleetRegistry, startFleet, until } from "./support/fleet";
-import { LiveClient, processUsage } from "./support/live";
+import { LiveClient, processUsage, tcpQueues } from "./support/live";
 import { REGISTRY_KEY, watchForProblems, webUrl } from "./support/world";
 
 const DAEMONS = 5;
@@ -27,7 +27,7 @@ const durationMs = Number(process.env.LOAD_DURATION ?? 8) * 1000;
 const CHUNKS = process.env.LOAD_CHUNKS ?? "20@40";
 // Behind the stalled channel: enough bytes to fill its socket buffers (so
 // the server's writes to it block) …
-const BULK_MESSAGES = 12;
+const BULK_MAX = 64;
 const BULK_BYTES = 512 * 1024;
 // … and then more hub events than the broadcast holds (HubConfig::event_capacity).
 const EVENTS_PAST_CAPACITY = 1024 + 500;
@@ -97,16 +97,31 @@ test("load: 50 live channels on 5 daemons with 20 agents streaming; a stalled ch
     }, 250);
     for (const { host, agentId } of agents) drivers.push(new Driver(host, agentId, (n) => `turn ${n} CHUNKS=${CHUNKS}`));
 
-    // The stall: stop reading, push megabytes at it alone (the bulk
-    // agent), then let the others see the broadcast's capacity go by.
+    // The stall: stop reading, then push megabytes at this channel alone
+    // (the bulk agent) until the server's socket to it is full: its send
+    // queue (/proc/net/tcp) stops growing while more is written, so the
+    // server's task for this channel is blocked in its write. Then let the
+    // others see more hub events go by than the broadcast holds.
     staller.pause();
+    const serverPort = Number(new URL(process.env.PASEO_WEB_URL!).port);
+    const queues = () => tcpQueues(serverPort, staller.localPort);
+    let bulk = 0;
+    let stuck = 0;
+    let previous = -1;
+    while (stuck < 2) {
+      expect(bulk, "the stalled channel's socket filled up within 64 bulk messages").toBeLessThan(BULK_MAX);
+      const text = `bulk ${bulk} ` + "x".repeat(BULK_BYTES);
+      await bulkHost.client!.request({ type: "send_agent_message_request", agentId: bulkAgent, text, messageId: `bulk-${bulk}` });
+      await bulkHost.client!.waitForFinish(bulkAgent);
+      bulk++;
+      // The other channels saw the bulk agent go idle: the hub is past its row.
+      const sendQueue = queues().serverSend;
+      stuck = sendQueue > 0 && sendQueue <= previous ? stuck + 1 : 0;
+      previous = Math.max(previous, sendQueue);
+    }
+    const stalledAt = queues();
     const witness = clients[0];
     const deltasAtPause = witness.deltas;
-    for (let i = 0; i < BULK_MESSAGES; i++) {
-      const text = `bulk ${i} ` + "x".repeat(BULK_BYTES);
-      await bulkHost.client!.request({ type: "send_agent_message_request", agentId: bulkAgent, text, messageId: `bulk-${i}` });
-      await bulkHost.client!.waitForFinish(bulkAgent);
-    }
     await witness.until("the broadcast's capacity going by", () => witness.deltas - deltasAtPause >= EVENTS_PAST_CAPACITY, 60_000);
     const snapshotsBefore = [...staller.snapshots.values()].reduce((a, b) => a + b, 0);
     staller.resume();
@@ -163,7 +178,8 @@ test("load: 50 live channels on 5 daemons with 20 agents streaming; a stalled ch
     const cpu = end.cpuSeconds - start.cpuSeconds;
     const summary =
       `load channels=${channels} daemons=${DAEMONS} agents=${agents.length} stream=${streamSeconds.toFixed(1)}s ` +
-      `rows_streamed=${totalRows} rows_delivered=${rowsDelivered} stalled_resynced=1 ` +
+      `rows_streamed=${totalRows} rows_delivered=${rowsDelivered} ` +
+      `stall: bulk_messages=${bulk} server_send_queue=${stalledAt.serverSend}B client_receive_queue=${stalledAt.clientReceive}B snapshots_resent=${snapshotsAfter - snapshotsBefore} ` +
       `rss_before=${before.rssKiB}KiB rss_open=${open.rssKiB}KiB rss_peak=${peakRss}KiB rss_end=${end.rssKiB}KiB ` +
       `rss_tab=${tabOpen.rssKiB}KiB rss_per_scripted_channel=${((open.rssKiB - tabOpen.rssKiB) / (channels - 1)).toFixed(1)}KiB ` +
       `rss_peak_per_channel=${((peakRss - before.rssKiB) / channels).toFixed(1)}KiB ` +

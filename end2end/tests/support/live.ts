@@ -116,6 +116,11 @@ export class LiveClient {
     (this.ws as any)._socket.resume();
   }
 
+  /** The local port of this client's socket (to find it in /proc/net/tcp). */
+  get localPort(): number {
+    return (this.ws as any)._socket.localPort;
+  }
+
   async until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
@@ -135,6 +140,25 @@ export class LiveClient {
   close() {
     this.ws.close();
   }
+}
+
+/** Bytes queued in the kernel on each side of a loopback TCP connection
+ *  (`/proc/net/tcp`): the server socket's send queue (`tx_queue`: written,
+ *  not yet acknowledged by the peer) and the client socket's receive queue
+ *  (`rx_queue`: arrived, not read). */
+export function tcpQueues(serverPort: number, clientPort: number): { serverSend: number; clientReceive: number } {
+  let serverSend = -1;
+  let clientReceive = -1;
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, "0");
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5) continue;
+    const [local, remote, , queues] = [f[1], f[2], f[3], f[4]];
+    const [tx, rx] = queues.split(":").map((q) => parseInt(q, 16));
+    if (local.endsWith(`:${hex(serverPort)}`) && remote.endsWith(`:${hex(clientPort)}`)) serverSend = tx;
+    if (local.endsWith(`:${hex(clientPort)}`) && remote.endsWith(`:${hex(serverPort)}`)) clientReceive = rx;
+  }
+  return { serverSend, clientReceive };
 }
 
 /** Resident set size (KiB) and CPU time (seconds, user + system) of `pid`. */
