@@ -63,6 +63,8 @@ export class FleetHost {
   crashes = 0;
   starts = 0;
   private changed: Array<() => void> = [];
+  /** The process we SIGKILLed ourselves (not a crash point's doing). */
+  private killedByUs?: Running["process"];
 
   constructor(
     readonly index: number,
@@ -110,7 +112,7 @@ export class FleetHost {
         this.crashPoint = crashPoint;
         const daemon = this.daemon;
         daemon.process.once("exit", (_code, signal) => {
-          if (signal === "SIGKILL" && this.crashPoint && this.daemon === daemon) this.crashes++;
+          if (signal === "SIGKILL" && this.crashPoint && this.killedByUs !== daemon.process) this.crashes++;
           this.notify();
         });
         this.client = await DaemonClient.connect(this.daemon.url);
@@ -132,6 +134,7 @@ export class FleetHost {
     const daemon = this.daemon;
     if (!daemon) return;
     const alive = daemon.process.exitCode === null && daemon.process.signalCode === null;
+    this.killedByUs = daemon.process;
     this.client?.close();
     await daemon.stop("SIGKILL");
     if (alive) this.kills++;
