@@ -126,7 +126,7 @@ test("chaos: daemons SIGKILLed at random while agents stream; 0 items lost or du
     for (const { host, agentId } of agents) {
       const client = await host.whenUp(10_000);
       const answer = await client.request({ type: "wait_for_finish_request", agentId, timeoutMs: 30_000 }, 40_000);
-      expect(answer.payload.status, `agent ${agentId} settled`).not.toBe("timeout");
+      expect(["idle", "error"], `agent ${agentId} settled`).toContain(answer.payload.status);
     }
     // Every daemon back online, as the union and each agent route see it.
     for (const host of hosts) {
