@@ -6,6 +6,9 @@
 // durable but not acknowledged, a turn marked running before the prompt,
 // the first assistant row written but not broadcast).
 //
+// The tabs also reload at seeded times (the cached session, then the live
+// one resumed, while daemons die and come back).
+//
 // At the end, for every open timeline, the mounted seq ranges must be
 // contiguous and disjoint and equal the daemon's own rows (read over the
 // daemon's own WebSocket, never the hub's copy) between the first and last
@@ -107,7 +110,22 @@ test("chaos: daemons SIGKILLed at random while agents stream; 0 items lost or du
         await host.start(armed);
       }
     });
-    await Promise.all(chaos);
+    // Meanwhile the tabs reload now and then (seeded too): a reload while
+    // its daemon is down or coming back renders the cached session, then
+    // resumes the live one.
+    let reloads = 0;
+    const tabs = (async () => {
+      const rng = prng((seed ^ 0x5bd1e995) >>> 0);
+      for (;;) {
+        const waitMs = 2_000 + rng() * 5_000;
+        const which = Math.floor(rng() * open.length);
+        if (Date.now() + waitMs >= endAt) break;
+        await new Promise((r) => setTimeout(r, waitMs));
+        await open[which].page.reload();
+        reloads++;
+      }
+    })();
+    await Promise.all([...chaos, tabs]);
     // Every daemon runs again, without a crash point.
     for (const host of hosts) {
       if (!host.up || host.crashPoint) {
@@ -119,7 +137,7 @@ test("chaos: daemons SIGKILLed at random while agents stream; 0 items lost or du
     const kills = hosts.reduce((n, h) => n + h.kills, 0);
     const crashes = hosts.reduce((n, h) => n + h.crashes, 0);
     const turns = drivers.reduce((n, d) => n + d.turns, 0);
-    console.log(`chaos: ${kills} SIGKILLs from outside, ${crashes} at crash points, ${turns} turns sent; schedule: ${schedule.join(", ")}`);
+    console.log(`chaos: ${kills} SIGKILLs from outside, ${crashes} at crash points, ${turns} turns sent, ${reloads} tab reloads; schedule: ${schedule.join(", ")}`);
     expect(kills + crashes, "the schedule killed something").toBeGreaterThan(0);
 
     // Settled: every agent finished (idle, or error after a lost turn).
@@ -162,7 +180,7 @@ test("chaos: daemons SIGKILLed at random while agents stream; 0 items lost or du
       duplicated += result.duplicated;
       mismatched.push(...result.mismatched.map((m) => `daemon ${host.index} agent ${agentId}: ${m}`));
     }
-    const summary = `chaos seed=${seed} duration=${durationMs / 1000}s daemons=${DAEMONS} agents=${agents.length} kills=${kills} crash_points=${crashes} turns=${turns} timelines=${open.length} items=${items} rows=${rowsCompared} lost=${lost} duplicated=${duplicated} mismatched=${mismatched.length}`;
+    const summary = `chaos seed=${seed} duration=${durationMs / 1000}s daemons=${DAEMONS} agents=${agents.length} kills=${kills} crash_points=${crashes} turns=${turns} reloads=${reloads} timelines=${open.length} items=${items} rows=${rowsCompared} lost=${lost} duplicated=${duplicated} mismatched=${mismatched.length}`;
     console.log(summary);
     if (process.env.CHAOS_REPORT) appendFileSync(process.env.CHAOS_REPORT, `${new Date().toISOString()} ${summary}\n`);
     expect(mismatched).toEqual([]);
