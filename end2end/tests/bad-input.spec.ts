@@ -140,6 +140,22 @@ test("corrupt browser storage: the app starts, says what it set aside, and loses
     count("registry");
   }
 
+  // A registry too large to copy aside (localStorage holds about 5 M
+  // characters per origin here): it must stay in place, not be
+  // overwritten, and the app still starts (seeded for this page only).
+  {
+    const value = "[" + "q".repeat(3_000_000);
+    warnings.length = 0;
+    await restart(page, { [REGISTRY_KEY]: value }, "/");
+    await expect(page.locator("section.agents")).toHaveAttribute("data-hydrated", "true");
+    await expect(page.locator("li.host")).toHaveCount(1);
+    const after = await storage(page);
+    expect(after[REGISTRY_KEY] === value, "registry, too large to copy: left in place").toBe(true);
+    expect(Object.keys(after).filter((k) => k.startsWith(`${REGISTRY_KEY}:corrupt:`))).toEqual([]);
+    expect(warnings.some((w) => w.includes("could not be copied aside")), "registry, too large to copy: said so").toBe(true);
+    count("registry");
+  }
+
   // 2. Drafts (set aside, byte for byte) and snapshots (a cache: dropped,
   //    with a warning), one of each per start; the registry stays valid and
   //    the host online.
