@@ -197,16 +197,27 @@ pub mod storage {
                 new_id: &mut new_id,
             },
         );
+        // The unreadable text is the user's; it is overwritten only once a
+        // copy of it is stored (a full storage refuses the copy).
+        let mut may_save = true;
         if let Some(corrupt) = &outcome.corrupt {
             let backup = format!("{CORRUPT_BACKUP_PREFIX}{now_ms}");
             let kept = outcome.profiles.len();
-            leptos::logging::warn!(
-                "daemon registry in localStorage ({REGISTRY_KEY}) was unreadable in part or whole; \
-                 kept it under {backup}; {kept} readable or seeded profile(s) in use"
-            );
-            let _ = LocalStorage::raw().set_item(&backup, corrupt);
+            if LocalStorage::raw().set_item(&backup, corrupt).is_ok() {
+                leptos::logging::warn!(
+                    "daemon registry in localStorage ({REGISTRY_KEY}) was unreadable in part or whole; \
+                     kept it under {backup}; {kept} readable or seeded profile(s) in use"
+                );
+            } else {
+                may_save = false;
+                leptos::logging::warn!(
+                    "daemon registry in localStorage ({REGISTRY_KEY}) was unreadable in part or whole \
+                     and could not be copied aside (storage full?): left in place, not overwritten; \
+                     {kept} readable or seeded profile(s) in use on this page only"
+                );
+            }
         }
-        if outcome.changed {
+        if outcome.changed && may_save {
             save_registry(&outcome.profiles);
         }
         if outcome.migrated_legacy {
