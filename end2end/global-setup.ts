@@ -6,6 +6,8 @@ import { startWebServer } from "./tests/support/processes";
 export default async function globalSetup() {
   const web = await startWebServer();
   process.env.PASEO_WEB_URL = web.url;
+  // The load test reads the server's RSS and CPU time from /proc.
+  process.env.PASEO_WEB_PID = String(web.process.pid);
   return async () => {
     await web.stop();
   };

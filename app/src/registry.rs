@@ -71,14 +71,25 @@ pub fn load(raw_registry: Option<&str>, raw_legacy: Option<&str>, seed: Seed<'_>
     let mut corrupt = None;
     if let Some(raw) = raw_registry {
         match parse_profiles(raw) {
-            Ok(profiles) if !profiles.is_empty() => {
+            Ok(parsed) if parsed.skipped == 0 && !parsed.profiles.is_empty() => {
                 return LoadOutcome {
-                    profiles,
+                    profiles: parsed.profiles,
                     changed: false,
                     corrupt: None,
                     migrated_legacy: false,
                 };
             }
+            // Some entries were not profiles: the raw text is backed up
+            // (they would be gone at the next save), the readable ones kept.
+            Ok(parsed) if !parsed.profiles.is_empty() => {
+                return LoadOutcome {
+                    profiles: parsed.profiles,
+                    changed: true,
+                    corrupt: Some(raw.to_owned()),
+                    migrated_legacy: false,
+                };
+            }
+            Ok(parsed) if parsed.skipped > 0 => corrupt = Some(raw.to_owned()),
             Ok(_) => {}
             Err(_) => corrupt = Some(raw.to_owned()),
         }
@@ -99,14 +110,27 @@ pub fn load(raw_registry: Option<&str>, raw_legacy: Option<&str>, seed: Seed<'_>
     }
 }
 
+/// Stored profiles, and how many entries were not profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub profiles: Vec<DaemonProfile>,
+    pub skipped: usize,
+}
+
 /// Parses stored profiles, skipping entries that are not profiles (keeping
-/// the valid ones) but failing when the text is not a JSON array at all.
-pub fn parse_profiles(raw: &str) -> Result<Vec<DaemonProfile>, serde_json::Error> {
+/// the valid ones, counting the others) but failing when the text is not a
+/// JSON array at all.
+pub fn parse_profiles(raw: &str) -> Result<Parsed, serde_json::Error> {
     let values: Vec<serde_json::Value> = serde_json::from_str(raw)?;
-    Ok(values
+    let total = values.len();
+    let profiles: Vec<DaemonProfile> = values
         .into_iter()
         .filter_map(|v| serde_json::from_value(v).ok())
-        .collect())
+        .collect();
+    Ok(Parsed {
+        skipped: total - profiles.len(),
+        profiles,
+    })
 }
 
 /// Builds a profile with both timestamps set to `now`.
@@ -173,14 +197,27 @@ pub mod storage {
                 new_id: &mut new_id,
             },
         );
+        // The unreadable text is the user's; it is overwritten only once a
+        // copy of it is stored (a full storage refuses the copy).
+        let mut may_save = true;
         if let Some(corrupt) = &outcome.corrupt {
             let backup = format!("{CORRUPT_BACKUP_PREFIX}{now_ms}");
-            leptos::logging::warn!(
-                "daemon registry in localStorage was unreadable; kept it under {backup} and re-seeded"
-            );
-            let _ = LocalStorage::raw().set_item(&backup, corrupt);
+            let kept = outcome.profiles.len();
+            if LocalStorage::raw().set_item(&backup, corrupt).is_ok() {
+                leptos::logging::warn!(
+                    "daemon registry in localStorage ({REGISTRY_KEY}) was unreadable in part or whole; \
+                     kept it under {backup}; {kept} readable or seeded profile(s) in use"
+                );
+            } else {
+                may_save = false;
+                leptos::logging::warn!(
+                    "daemon registry in localStorage ({REGISTRY_KEY}) was unreadable in part or whole \
+                     and could not be copied aside (storage full?): left in place, not overwritten; \
+                     {kept} readable or seeded profile(s) in use on this page only"
+                );
+            }
         }
-        if outcome.changed {
+        if outcome.changed && may_save {
             save_registry(&outcome.profiles);
         }
         if outcome.migrated_legacy {
@@ -241,6 +278,23 @@ mod tests {
         let mut ids = || "daemon_x_1".to_owned();
         let out = load(Some("{not json"), None, seed(&mut ids));
         assert_eq!(out.corrupt.as_deref(), Some("{not json"));
+        assert_eq!(out.profiles[0].label, FALLBACK_LABEL);
+    }
+
+    #[test]
+    fn entries_that_are_not_profiles_are_backed_up_and_the_rest_kept() {
+        let good = r#"{"id":"daemon_a","label":"GPU box","wsUrl":"ws://gpu:6767/ws","createdAt":"t","updatedAt":"t"}"#;
+        let raw = format!(r#"[7,{good},{{"id":["x"]}}]"#);
+        let mut ids = || unreachable!("the readable profile is kept");
+        let out = load(Some(&raw), None, seed(&mut ids));
+        assert_eq!(out.corrupt.as_deref(), Some(raw.as_str()));
+        assert!(out.changed);
+        assert_eq!(out.profiles.len(), 1);
+        assert_eq!(out.profiles[0].label, "GPU box");
+
+        let mut ids = || "daemon_x_1".to_owned();
+        let out = load(Some(r#"[1,"a",null]"#), None, seed(&mut ids));
+        assert_eq!(out.corrupt.as_deref(), Some(r#"[1,"a",null]"#));
         assert_eq!(out.profiles[0].label, FALLBACK_LABEL);
     }
 

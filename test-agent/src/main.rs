@@ -26,6 +26,9 @@
 //! - `COMPACT`: a `compaction` update (loading, then completed; a Paseo
 //!   extension our daemon maps to a compaction item) before the reply.
 //! - `ITEMS=<n>`: `n` separate completed `read` tool calls, one row each.
+//! - `HOSTILE`: a thought, a plan and tool calls (fetch, execute, read,
+//!   other) whose text fields carry HTML, `<script>` and `javascript:`
+//!   payloads, before the reply.
 //!
 //! Modes are `default` and `acceptEdits`; the prompt `/markers` replies with
 //! the marker list. A second prompt while a turn runs gets error -32603.
@@ -82,6 +85,8 @@ Markers anywhere in the prompt text:
                        search, fetch, think, other) before the reply.
   COMPACT              a compaction update (loading, then completed).
   ITEMS=<n>            n separate completed read tool calls, one row each.
+  HOSTILE              a thought, plan and tool calls full of HTML, <script>
+                       and javascript: payloads, before the reply.
 
 Modes: default (asks before edits) and acceptEdits. The prompt \"/markers\"
 replies with this list in short. A second prompt while a turn runs in the

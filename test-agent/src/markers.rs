@@ -6,7 +6,7 @@ pub const DEFAULT_EDIT_PATH: &str = "notes.md";
 
 /// The reply to the `/markers` command.
 pub const SUMMARY: &str = "Markers: EDIT_FILE[=path], PLEASE_BE_SLOW, HANG_FOREVER, \
-CRASH_NOW, FAIL_AUTH, USE_TODO, REPLY_FILE=path, CHUNKS=n[@rate], TOOLS, COMPACT, ITEMS=n. \
+CRASH_NOW, FAIL_AUTH, USE_TODO, REPLY_FILE=path, CHUNKS=n[@rate], TOOLS, COMPACT, ITEMS=n, HOSTILE. \
 Anything else gets \"Hi there!\".";
 
 /// What the prompt text asks the turn to do.
@@ -42,6 +42,10 @@ pub struct Markers {
     /// `ITEMS=<n>`: `n` separate completed `read` tool calls, one row each:
     /// long timelines made quickly (the browser's bounded mounting).
     pub items: Option<u32>,
+    /// `HOSTILE`: a thought, a plan and tool calls whose every text field
+    /// carries HTML, script and `javascript:` payloads, before the reply:
+    /// the browser must render them inert (the bad-input suite).
+    pub hostile: bool,
 }
 
 impl Markers {
@@ -89,6 +93,7 @@ impl Markers {
                 "USE_TODO" => markers.todo = true,
                 "TOOLS" => markers.tools = true,
                 "COMPACT" => markers.compact = true,
+                "HOSTILE" => markers.hostile = true,
                 _ => {}
             }
         }
@@ -123,8 +128,8 @@ mod tests {
 
     #[test]
     fn tools_compact_and_items() {
-        let m = Markers::parse("TOOLS COMPACT ITEMS=3");
-        assert!(m.tools && m.compact);
+        let m = Markers::parse("TOOLS COMPACT ITEMS=3 HOSTILE");
+        assert!(m.tools && m.compact && m.hostile);
         assert_eq!(m.items, Some(3));
         assert_eq!(Markers::parse("ITEMS=lots").items, None);
     }

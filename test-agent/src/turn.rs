@@ -147,6 +147,11 @@ impl Turn {
                 self.update(update).await;
             }
         }
+        if markers.hostile {
+            for update in hostile_updates() {
+                self.update(update).await;
+            }
+        }
         if let Some(count) = markers.items {
             for i in 1..=count {
                 self.update(json!({"sessionUpdate": "tool_call",
@@ -323,6 +328,37 @@ impl Turn {
             _ => Permission::Rejected,
         }
     }
+}
+
+/// The `HOSTILE` updates: every text field the browser renders from a
+/// thought, a plan and tool calls (titles, inputs, outputs, paths, URLs)
+/// carries markup, handlers and script URLs. Inert rendering is the test.
+fn hostile_updates() -> Vec<Value> {
+    const JS: &str = "javascript:window.__pwned='tool'";
+    const HTML: &str =
+        "<img src=x onerror=\"window.__pwned='tool'\"><script>window.__pwned='tool'</script>";
+    let text = |t: &str| json!([{"type": "content", "content": {"type": "text", "text": t}}]);
+    vec![
+        text_update("agent_thought_chunk", &format!("thinking {HTML} [x]({JS})")),
+        json!({"sessionUpdate": "plan", "entries": [
+            {"content": format!("step {HTML}"), "priority": "high", "status": "completed"},
+            {"content": format!("[link]({JS})"), "priority": "low", "status": "pending"},
+        ]}),
+        json!({"sessionUpdate": "tool_call", "toolCallId": "hostile_fetch", "kind": "fetch",
+            "title": format!("Fetch {HTML}"), "status": "completed",
+            "rawInput": {"url": JS}, "content": text(HTML)}),
+        json!({"sessionUpdate": "tool_call", "toolCallId": "hostile_shell", "kind": "execute",
+            "title": HTML, "status": "failed",
+            "rawInput": {"command": ["sh", "-c", HTML]},
+            "rawOutput": {"output": HTML, "exitCode": 1}, "content": text(JS)}),
+        json!({"sessionUpdate": "tool_call", "toolCallId": "hostile_read", "kind": "read",
+            "title": format!("Read {JS}"), "status": "completed",
+            "locations": [{"path": format!("/tmp/{HTML}")}],
+            "rawInput": {"path": JS}, "content": text(HTML)}),
+        json!({"sessionUpdate": "tool_call", "toolCallId": "hostile_other", "kind": "other",
+            "title": "Other", "status": "completed",
+            "rawInput": {"html": HTML, "href": JS}, "rawOutput": {"a": HTML}}),
+    ]
 }
 
 /// The `USE_TODO` plan.

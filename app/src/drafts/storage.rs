@@ -10,8 +10,14 @@ pub fn load(profile_id: &str) -> DraftBook {
     let loaded = decode(raw.as_deref());
     if let Some(corrupt) = loaded.corrupt {
         let backup = format!("{key}:corrupt:{}", js_sys::Date::now() as u64);
-        leptos::logging::warn!("{key} was unreadable; kept it under {backup}");
-        let _ = LocalStorage::raw().set_item(&backup, &corrupt);
+        if LocalStorage::raw().set_item(&backup, &corrupt).is_ok() {
+            leptos::logging::warn!("{key} was unreadable; kept it under {backup}");
+        } else {
+            leptos::logging::warn!(
+                "{key} was unreadable and could not be copied aside (storage full?); \
+                 it is replaced at the next edit"
+            );
+        }
     }
     loaded.book
 }

@@ -122,8 +122,12 @@ fn AgentView(key: AgentKey) -> impl IntoView {
             if needs && session_live.get() && blocked.get().is_none() {
                 let k = k.clone();
                 leptos::task::spawn_local(async move {
-                    if let Err(e) = clear_attention(token, k.profile_id, k.agent_id).await {
-                        leptos::logging::warn!("could not mark the agent seen: {e}");
+                    match clear_attention(token, k.profile_id, k.agent_id).await {
+                        Ok(true) => {}
+                        Ok(false) => leptos::logging::log!(
+                            "the host went away before the agent was marked seen; marking it when it is back"
+                        ),
+                        Err(e) => leptos::logging::warn!("could not mark the agent seen: {e}"),
                     }
                 });
             }

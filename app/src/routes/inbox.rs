@@ -82,8 +82,15 @@ fn SeenButton(key: AgentKey, failed: bool) -> impl IntoView {
     };
     let clear = move |_| {
         let key = key.clone();
-        crate::components::action::act(directory, error, move |token| {
-            crate::api::agents::clear_attention(token, key.profile_id, key.agent_id)
+        crate::components::action::act(directory, error, move |token| async move {
+            match crate::api::agents::clear_attention(token, key.profile_id, key.agent_id).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(crate::error::AppError::DaemonUnavailable {
+                    status: "offline".into(),
+                    last_error: Some("it went away before the agent was marked seen".into()),
+                }),
+                Err(err) => Err(err),
+            }
         });
     };
     view! {

@@ -12,6 +12,9 @@ export class DaemonClient {
   private waiters: Array<() => void> = [];
   /** The daemon's `srv_` id, from its server_info. */
   serverId = "";
+  /** Set once the socket closed (e.g. the daemon was killed): every wait
+   *  then fails at once instead of running into its timeout. */
+  closed = false;
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
@@ -20,6 +23,12 @@ export class DaemonClient {
       if (frame.type === "session") this.log.push(frame.message);
       for (const wake of this.waiters.splice(0)) wake();
     });
+    ws.on("close", () => {
+      this.closed = true;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    // A killed daemon resets the connection; `close` follows.
+    ws.on("error", () => {});
   }
 
   static async connect(url: string): Promise<DaemonClient> {
@@ -48,6 +57,7 @@ export class DaemonClient {
     for (;;) {
       const at = this.log.findIndex(pick);
       if (at >= 0) return this.log.splice(at, 1)[0];
+      if (this.closed) throw new Error(`daemon client: the socket closed before ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`daemon client: no ${what} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
@@ -61,6 +71,7 @@ export class DaemonClient {
   }
 
   async request(message: Json, timeoutMs?: number): Promise<Json> {
+    if (this.closed) throw new Error(`daemon client: the socket is closed (${message.type})`);
     const id = `e2e-${message.type}-${++this.next}`;
     this.ws.send(JSON.stringify({ type: "session", message: { ...message, requestId: id } }));
     return this.wait(`answer to ${message.type}`, (m) => m.payload?.requestId === id, timeoutMs);
@@ -79,8 +90,8 @@ export class DaemonClient {
     return answer.payload.agentId;
   }
 
-  async waitForFinish(agentId: string): Promise<string> {
-    const answer = await this.request({ type: "wait_for_finish_request", agentId, timeoutMs: 30_000 }, 40_000);
+  async waitForFinish(agentId: string, timeoutMs = 30_000): Promise<string> {
+    const answer = await this.request({ type: "wait_for_finish_request", agentId, timeoutMs }, timeoutMs + 10_000);
     return answer.payload.status;
   }
 
@@ -95,6 +106,12 @@ export class DaemonClient {
       projection: "canonical",
     });
     return [answer.payload.epoch, answer.payload.entries ?? []];
+  }
+
+  /** Runs `then` once the socket has closed. */
+  onClose(then: () => void) {
+    if (this.closed) then();
+    else this.ws.once("close", then);
   }
 
   close() {
