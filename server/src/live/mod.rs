@@ -37,9 +37,11 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 /// `GET /live`: upgrades to the live channel (the guard already checked
-/// Host and Origin).
+/// Host and Origin, and the session when auth is on). A frame or message
+/// beyond [`MAX_MESSAGE_BYTES`] closes the socket with 1009.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(socket, state))
 }
 
