@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub daemon_ca: Vec<PathBuf>,
     /// Largest request body accepted (server function arguments, login).
     pub max_body_bytes: usize,
+    /// How long a closed tab's token still reaches its hosts.
+    pub tab_grace: std::time::Duration,
 }
 
 /// Default [`ServerConfig::max_body_bytes`]: a long prompt fits, a flood does not.
@@ -81,6 +83,7 @@ impl ServerConfig {
             daemon_hosts: Vec::new(),
             daemon_ca: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            tab_grace: app::api::tabs::DEFAULT_GRACE,
         })
     }
 

@@ -11,6 +11,7 @@
 
 pub mod access_log;
 pub mod auth;
+mod body_limit;
 pub mod cli;
 pub mod config;
 pub mod guard;
@@ -213,12 +214,13 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, ServerErro
     } else {
         (None, None)
     };
+    let tab_grace = config.tab_grace;
     let state = AppState {
         leptos_options,
         hub,
         config: Arc::new(config),
         pinned: Arc::new(pinned),
-        tabs: app::api::ssr::Tabs::new(app::api::tabs::DEFAULT_GRACE),
+        tabs: app::api::ssr::Tabs::new(tab_grace),
         auth,
         shutdown: stopped.clone(),
     };
@@ -287,6 +289,10 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::buffer_body,
         ))
         .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
