@@ -89,9 +89,10 @@ impl RunningServer {
         self.daemon.as_ref().map(daemon::RunningDaemon::local_addr)
     }
 
-    /// Waits for Ctrl-C or SIGTERM, then shuts down gracefully.
-    pub async fn wait_for_shutdown_signal(self) {
-        shutdown_signal().await;
+    /// Waits for Ctrl-C or SIGTERM (listened to since `signals` was
+    /// made), then shuts down gracefully.
+    pub async fn wait_for_shutdown_signal(self, mut signals: StopSignals) {
+        signals.recv().await;
         tracing::info!("shutting down");
         self.shutdown().await;
     }
@@ -116,22 +117,38 @@ impl RunningServer {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and SIGINT, listened to from the moment this is made: make it
+/// before announcing that the server is up, or a signal sent right after
+/// the announcement could still find the default action (death without a
+/// graceful shutdown).
+pub struct StopSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Registers the handlers now.
+    pub fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! { _ = self.term.recv() => {}, _ = self.int.recv() => {} }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Starts the embedded daemon (if configured), the hub and the HTTP server.

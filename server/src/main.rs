@@ -93,12 +93,16 @@ async fn run(cli: Cli, env_password: Option<Password>) -> anyhow::Result<()> {
     let config = cli.into_config(env_password)?;
     let scheme = config.scheme();
     let running = server::start(config).await.context("cannot start")?;
+    // Take over SIGTERM and SIGINT before saying we are up: whoever reads
+    // the line below may signal at once, and the default action would kill
+    // the process without a graceful shutdown.
+    let signals = server::StopSignals::listen().context("cannot listen for SIGTERM/SIGINT")?;
     println!("paseo-web listening on {scheme}://{}", running.local_addr());
     // Standard output only, never the log: whoever reads the log must not
     // be able to log in with it.
     if let Some(url) = running.login_url() {
         println!("paseo-web: log in once with {url}");
     }
-    running.wait_for_shutdown_signal().await;
+    running.wait_for_shutdown_signal(signals).await;
     Ok(())
 }
