@@ -33,25 +33,45 @@ pub enum AppError {
     /// The daemon did not answer in time.
     #[error("no answer from the host after {after_ms} ms ({what})")]
     Timeout { what: String, after_ms: u64 },
-    /// The request itself is wrong (empty text, missing cwd…).
-    #[error("{0}")]
-    BadRequest(String),
-    /// Transport-level failure of the server function itself.
-    #[error("{0}")]
-    ServerFn(String),
+    /// The request itself is wrong (empty text, missing cwd…). Struct
+    /// variants, not `BadRequest(String)`: an internally tagged enum cannot
+    /// serialize a newtype around a string, and server_fn panics when the
+    /// error it must send does not serialize.
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// Transport-level failure of the server function itself (unreadable
+    /// arguments, a body over the server's limit…).
+    #[error("{message}")]
+    ServerFn { message: String },
+}
+
+impl AppError {
+    /// [`AppError::BadRequest`] with this message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+        }
+    }
+
+    /// [`AppError::ServerFn`] with this message.
+    pub fn server_fn(message: impl Into<String>) -> Self {
+        AppError::ServerFn {
+            message: message.into(),
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value.to_string())
+        AppError::server_fn(value.to_string())
     }
 }
 
 impl From<ServerFnError> for AppError {
     fn from(value: ServerFnError) -> Self {
-        AppError::ServerFn(value.to_string())
+        AppError::server_fn(value.to_string())
     }
 }
 
@@ -64,8 +84,8 @@ impl AppError {
             AppError::DaemonUnavailable { .. } => "daemon_unavailable",
             AppError::Rpc { .. } => "rpc",
             AppError::Timeout { .. } => "timeout",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::ServerFn(_) => "server_fn",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::ServerFn { .. } => "server_fn",
         }
     }
 }
@@ -93,6 +113,8 @@ mod tests {
                 what: "permission answer".into(),
                 after_ms: 10_000,
             },
+            AppError::bad_request("the message is empty"),
+            AppError::server_fn("error reading the body: length limit exceeded"),
         ];
         for error in errors {
             let bytes = error.ser();

@@ -75,6 +75,9 @@ pub struct DaemonConfig {
     pub cors_origins: Vec<String>,
     /// Longest one request to an agent provider may take.
     pub request_timeout: Duration,
+    /// Serve `wss://` with this certificate and key instead of `ws://`
+    /// (for a daemon reached over a network; see `crate::tls`).
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 impl DaemonConfig {
@@ -96,6 +99,7 @@ impl DaemonConfig {
             allowed_hosts: Vec::new(),
             cors_origins: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            tls: None,
         }
     }
 }

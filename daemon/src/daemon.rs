@@ -60,6 +60,12 @@ impl RunningDaemon {
             addr: config.listen,
             source,
         };
+        // Read before binding: a bad certificate is reported as such.
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::tls::server_config)
+            .transpose()?;
         let listener = TcpListener::bind(config.listen).await.map_err(bind_err)?;
         let local_addr = listener.local_addr().map_err(bind_err)?;
 
@@ -97,15 +103,28 @@ impl RunningDaemon {
         });
         let app = http::router(state);
         let mut stopping = stop_rx;
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
         let serve = tokio::spawn(async move {
             let signal = async move {
                 // Err means the RunningDaemon was dropped: stop as well.
                 let _ = stopping.wait_for(|stop| *stop).await;
             };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
+            let served = match tls {
+                Some(tls) => match crate::tls::TlsListener::new(listener, tls) {
+                    Ok(listener) => {
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(signal)
+                            .await
+                    }
+                    Err(err) => Err(err),
+                },
+                None => {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(signal)
+                        .await
+                }
+            };
+            if let Err(err) = served {
                 tracing::error!(%err, "server stopped with an error");
             }
         });
@@ -113,7 +132,7 @@ impl RunningDaemon {
             server_id = %server_id,
             home = %home.path().display(),
             password = config.password.is_some(),
-            "listening on ws://{local_addr}/ws"
+            "listening on {scheme}://{local_addr}/ws"
         );
         Ok(RunningDaemon {
             local_addr,

@@ -59,6 +59,9 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    /// The TLS certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The agent store in `$PASEO_HOME/agents` could not be opened.
     #[error("cannot open the agent store: {0}")]
     Store(#[from] crate::store::StoreError),

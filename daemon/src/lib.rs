@@ -38,6 +38,7 @@ mod rpc;
 mod state;
 mod store;
 mod time_util;
+pub mod tls;
 mod transport;
 
 pub use config::{

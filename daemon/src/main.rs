@@ -98,6 +98,26 @@ struct Cli {
     #[arg(long, env = "PASEO_REQUEST_TIMEOUT_MS", default_value_t = daemon::config::DEFAULT_REQUEST_TIMEOUT.as_millis() as u64)]
     request_timeout_ms: u64,
 
+    /// PEM certificate chain: serve wss:// instead of ws:// (with --tls-key).
+    /// For a daemon reached over a network; clients must trust the
+    /// certificate (paseo-web: --daemon-ca).
+    #[arg(
+        long,
+        env = "PASEO_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "PASEO_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+
     /// Milliseconds a stopping daemon waits for sockets to close.
     #[arg(long, env = "PASEO_SHUTDOWN_GRACE_MS", default_value_t = 5_000)]
     shutdown_grace_ms: u64,
@@ -231,6 +251,10 @@ async fn run(cli: Cli, given: Given) -> anyhow::Result<()> {
         false => cli.allowed_host,
     };
     config.cors_origins = cli.cors_origin;
+    config.tls = cli
+        .tls_cert
+        .zip(cli.tls_key)
+        .map(|(cert, key)| daemon::tls::TlsFiles { cert, key });
     let (has_password, has_hosts) = (config.password.is_some(), !config.allowed_hosts.is_empty());
     daemon::config_file::overlay(&mut config, |id| match id {
         "password" => has_password,

@@ -5,6 +5,7 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use crate::allowlist::HostAllowlist;
 use crate::backoff::BackoffPolicy;
 use crate::heartbeat::HeartbeatPolicy;
 
@@ -49,6 +50,14 @@ pub struct HubConfig {
     /// connection's memory (tungstenite allocates it up front; 128 KiB by
     /// default); larger frames still arrive, the buffer grows for them.
     pub read_buffer_bytes: usize,
+    /// Which daemon hosts [`crate::Hub::watch`] and [`crate::Hub::probe`]
+    /// may reach (the operator's option; empty: any). Pinned targets are
+    /// the operator's own and are not checked.
+    pub daemon_hosts: HostAllowlist,
+    /// Extra trust anchors for `wss://` daemons besides the built-in
+    /// (Mozilla) roots: the operator's CA or a daemon's self-signed
+    /// certificate.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for HubConfig {
@@ -66,6 +75,8 @@ impl Default for HubConfig {
             timeline_tail: 200,
             timeline_capacity: 5_000,
             read_buffer_bytes: 32 * 1024,
+            daemon_hosts: HostAllowlist::default(),
+            extra_roots: Vec::new(),
         }
     }
 }

@@ -49,6 +49,9 @@ pub enum HubError {
         "the password contains characters that cannot be sent to a daemon: only letters, digits and !#$%&'*+-.^_`|~ are allowed"
     )]
     InvalidPassword,
+    /// The operator's daemon-host allowlist does not name this host.
+    #[error("this server's operator does not allow daemons at {url:?} (paseo-web --daemon-host)")]
+    HostNotAllowed { url: String },
     /// A [`crate::HubConfig`] part was built with impossible values.
     #[error("invalid hub configuration: {0}")]
     Config(#[from] ConfigError),

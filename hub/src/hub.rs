@@ -230,10 +230,31 @@ impl Inner {
     fn acquire(&self, target: &DaemonTarget, pin: bool) -> Result<DaemonKey, HubError> {
         let valid = target.validate()?;
         let key = valid.key.clone();
-        lock(&self.registry).acquire(&key, pin, |client_id| {
+        let mut registry = lock(&self.registry);
+        if !pin && !self.allowed(&registry, &valid) {
+            return Err(HubError::HostNotAllowed {
+                url: key.url().to_owned(),
+            });
+        }
+        registry.acquire(&key, pin, |client_id| {
             connection::spawn(valid, client_id, &self.deps)
         });
         Ok(key)
+    }
+
+    /// Whether a browser may reach `valid`: the operator's allowlist names
+    /// its host, or it is one of the operator's own (pinned) daemons.
+    fn allowed(
+        &self,
+        registry: &Registry<DaemonHandle>,
+        valid: &crate::target::ValidTarget,
+    ) -> bool {
+        self.deps.config.daemon_hosts.allows(&valid.url) || registry.pins_url(valid.key.url())
+    }
+
+    /// [`Self::allowed`] for a probe.
+    pub(crate) fn may_probe(&self, valid: &crate::target::ValidTarget) -> bool {
+        self.allowed(&lock(&self.registry), valid)
     }
 
     fn release(self: &Arc<Self>, key: &DaemonKey) {

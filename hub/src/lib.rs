@@ -27,6 +27,7 @@
 //! - Pure rules beside them: [`state`] (the connection state machine),
 //!   [`backoff`], [`heartbeat`], [`config`], [`target`], `event`, `error`.
 
+mod allowlist;
 pub mod backoff;
 pub mod config;
 mod connection;
@@ -44,6 +45,7 @@ pub mod state;
 mod sync;
 pub mod target;
 
+pub use allowlist::HostAllowlist;
 pub use backoff::{Backoff, BackoffPolicy};
 pub use config::HubConfig;
 pub use diff::{DiffGuard, DiffPush, DiffSink};

@@ -71,6 +71,7 @@ impl From<HubError> for ProbeFailure {
             | HubError::UnsupportedScheme { .. }
             | HubError::CredentialsInUrl { .. } => FailureKind::InvalidUrl,
             HubError::InvalidPassword => FailureKind::WrongPassword,
+            HubError::HostNotAllowed { .. } => FailureKind::NotAllowed,
             _ => FailureKind::Other,
         };
         ProbeFailure {
@@ -90,6 +91,13 @@ impl Hub {
     ) -> Result<ProbeInfo, ProbeFailure> {
         let valid = target.validate()?;
         let config = self.config();
+        // Before any connection: no scanning through "test connection".
+        if !self.inner.may_probe(&valid) {
+            return Err(HubError::HostNotAllowed {
+                url: valid.key.url().to_owned(),
+            }
+            .into());
+        }
         let hello = Hello {
             // A fresh client id: the daemon must not mistake the probe for a
             // reconnect of a real session.

@@ -64,6 +64,14 @@ impl<H> Registry<H> {
         started
     }
 
+    /// Whether a pinned entry (the operator's own daemon) has this URL,
+    /// whatever its credential.
+    pub(crate) fn pins_url(&self, url: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(key, entry)| entry.pinned && key.url() == url)
+    }
+
     /// Removes one watcher. `Some(generation)` when nothing holds the entry
     /// any more: call [`Registry::expire`] with it after the grace period.
     pub(crate) fn release(&mut self, key: &DaemonKey) -> Option<u64> {

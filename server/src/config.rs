@@ -15,15 +15,40 @@ pub struct ServerConfig {
     pub site_root: PathBuf,
     /// Host header values accepted besides loopback names.
     pub allowed_hosts: Vec<String>,
+    /// The operator's password (held hashed). Without one, and when auth
+    /// is on, a one-time login link is printed at start.
+    pub password: Option<daemon::auth::Password>,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<daemon::tls::TlsFiles>,
+    /// Allow plain HTTP on a non-loopback address (a private network or a
+    /// TLS-terminating proxy the operator trusts).
+    pub insecure_http: bool,
+    /// Daemon hosts browsers may add (`host` or `host:port`, `*.domain`);
+    /// empty: any. Applies to watching and to "test connection".
+    pub daemon_hosts: Vec<String>,
+    /// PEM files of CAs (or self-signed daemon certificates) trusted for
+    /// `wss://` daemons besides the built-in roots.
+    pub daemon_ca: Vec<PathBuf>,
+    /// Largest request body accepted (server function arguments, login).
+    pub max_body_bytes: usize,
+    /// How long a closed tab's token still reaches its hosts.
+    pub tab_grace: std::time::Duration,
 }
+
+/// Default [`ServerConfig::max_body_bytes`]: a long prompt fits, a flood does not.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Why the server could not start or serve.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error(
-        "refusing to listen on {0}: paseo-web has no authentication yet, so it only binds loopback addresses"
+        "refusing to listen on {0} over plain HTTP: pass --tls-cert and --tls-key, or --insecure-http on a private network (README, \"Remote use\")"
     )]
-    NotLoopback(SocketAddr),
+    PlainHttpBeyondLoopback(SocketAddr),
+    #[error(transparent)]
+    Tls(#[from] daemon::tls::TlsError),
+    #[error(transparent)]
+    Password(#[from] daemon::auth::PasswordError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -45,9 +70,6 @@ impl ServerConfig {
         site_root: PathBuf,
         allowed_hosts: Vec<String>,
     ) -> Result<Self, ServerError> {
-        if !listen.ip().is_loopback() {
-            return Err(ServerError::NotLoopback(listen));
-        }
         Ok(Self {
             listen,
             embedded_daemon,
@@ -55,7 +77,33 @@ impl ServerConfig {
             fallback_ws_url: fallback_url(daemon_listen),
             site_root,
             allowed_hosts,
+            password: None,
+            tls: None,
+            insecure_http: false,
+            daemon_hosts: Vec::new(),
+            daemon_ca: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            tab_grace: app::api::tabs::DEFAULT_GRACE,
         })
+    }
+
+    /// Beyond loopback, plain HTTP only when the operator said so.
+    pub fn check(&self) -> Result<(), ServerError> {
+        if !self.listen.ip().is_loopback() && self.tls.is_none() && !self.insecure_http {
+            return Err(ServerError::PlainHttpBeyondLoopback(self.listen));
+        }
+        Ok(())
+    }
+
+    /// Whether requests need a login: always beyond loopback, and on
+    /// loopback when the operator set a password.
+    pub fn auth_required(&self) -> bool {
+        !self.listen.ip().is_loopback() || self.password.is_some()
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
     }
 }
 
@@ -84,17 +132,28 @@ mod tests {
         );
     }
 
-    #[test]
-    fn non_loopback_listen_is_refused() {
-        let err = ServerConfig::new(
-            "0.0.0.0:3000".parse().expect("addr"),
+    fn config(listen: &str) -> ServerConfig {
+        ServerConfig::new(
+            listen.parse().expect("addr"),
             None,
             "127.0.0.1:6767".parse().expect("addr"),
             PathBuf::from("/tmp/h"),
             PathBuf::from("target/site"),
             vec![],
         )
-        .expect_err("must refuse");
-        assert!(err.to_string().contains("only binds loopback"));
+        .expect("config")
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_refused_unless_insecure_http() {
+        let mut remote = config("0.0.0.0:3000");
+        let err = remote.check().expect_err("must refuse");
+        assert!(err.to_string().contains("--insecure-http"), "{err}");
+        assert!(remote.auth_required());
+        remote.insecure_http = true;
+        assert!(remote.check().is_ok());
+        let local = config("127.0.0.1:3000");
+        assert!(local.check().is_ok());
+        assert!(!local.auth_required());
     }
 }

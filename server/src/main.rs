@@ -15,10 +15,18 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use daemon::auth::Password;
 use server::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let env_password = match take_env_password() {
+        Ok(password) => password,
+        Err(err) => {
+            eprintln!("paseo-web: error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -32,7 +40,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, env_password)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // The causes on one line; anyhow prints a backtrace only with
@@ -60,11 +68,41 @@ fn one_line(err: &anyhow::Error) -> String {
     line
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let running = server::start(cli.into_config()?)
-        .await
-        .context("cannot start")?;
-    println!("paseo-web listening on http://{}", running.local_addr());
-    running.wait_for_shutdown_signal().await;
+/// Reads `PASEO_WEB_PASSWORD` and removes it from the environment, so the
+/// embedded daemon's agent processes do not inherit it. Empty means unset.
+#[allow(
+    unsafe_code,
+    reason = "removing an env var before any thread exists (see SAFETY)"
+)]
+fn take_env_password() -> Result<Option<Password>, String> {
+    let value = std::env::var_os("PASEO_WEB_PASSWORD");
+    // SAFETY: called from `main` before the runtime or any other thread
+    // exists, so nothing reads the environment concurrently.
+    unsafe { std::env::remove_var("PASEO_WEB_PASSWORD") };
+    match value.map(|v| v.into_string()) {
+        None => Ok(None),
+        Some(Ok(text)) if text.is_empty() => Ok(None),
+        Some(Ok(text)) => Password::new(&text, "PASEO_WEB_PASSWORD")
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        Some(Err(_)) => Err("PASEO_WEB_PASSWORD is not valid UTF-8".to_owned()),
+    }
+}
+
+async fn run(cli: Cli, env_password: Option<Password>) -> anyhow::Result<()> {
+    let config = cli.into_config(env_password)?;
+    let scheme = config.scheme();
+    let running = server::start(config).await.context("cannot start")?;
+    // Take over SIGTERM and SIGINT before saying we are up: whoever reads
+    // the line below may signal at once, and the default action would kill
+    // the process without a graceful shutdown.
+    let signals = server::StopSignals::listen().context("cannot listen for SIGTERM/SIGINT")?;
+    println!("paseo-web listening on {scheme}://{}", running.local_addr());
+    // Standard output only, never the log: whoever reads the log must not
+    // be able to log in with it.
+    if let Some(url) = running.login_url() {
+        println!("paseo-web: log in once with {url}");
+    }
+    running.wait_for_shutdown_signal(signals).await;
     Ok(())
 }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use app::hosts::{ConfiguredHosts, HostView};
 use app::live::ConnectionStatus;
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 
 use crate::AppState;
+use crate::headers::CspNonce;
 
 /// Maps the hub's status onto the live channel's.
 pub fn status(status: hub::ConnectionStatus) -> ConnectionStatus {
@@ -24,6 +26,14 @@ pub fn status(status: hub::ConnectionStatus) -> ConnectionStatus {
 pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         let state = state.clone();
+        // The nonce the security headers allowed for this response (see
+        // `headers`), in place of the one Leptos made, so the hydration
+        // script carries the nonce of the CSP header.
+        if let Some(nonce) = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(Nonce::from_value(nonce.0));
+        }
         provide_context(app::api::ssr::ApiContext {
             hub: state.hub.clone(),
             tabs: state.tabs.clone(),

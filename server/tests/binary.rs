@@ -393,3 +393,73 @@ fn start_errors_are_one_line_without_a_backtrace() {
         );
     }
 }
+
+/// Beyond loopback without a password: the one-time login link is printed
+/// once, as a plain line of standard output, and never reaches the log,
+/// not even the debug request log after it is used (queries are redacted).
+#[test]
+fn the_one_time_login_link_is_printed_once_and_never_logged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = site(dir.path());
+    let mut cmd = command(
+        dir.path(),
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--insecure-http",
+            "--no-embedded-daemon",
+            "--site-root",
+            site.to_str().expect("utf-8"),
+        ],
+    );
+    cmd.env("RUST_LOG", "debug");
+    let mut server = Server::spawn(cmd);
+    let deadline = Instant::now() + DEADLINE;
+    let line = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = server.lines.recv_timeout(left).expect("the login line");
+        if line.contains("log in once with") {
+            break line;
+        }
+        assert!(
+            !line.contains("token="),
+            "logged before it was printed: {line}"
+        );
+    };
+    assert!(
+        line.starts_with("paseo-web: log in once with http://"),
+        "a plain stdout line, not a log record: {line}"
+    );
+    let url = line.rsplit(' ').next().expect("url").to_owned();
+    let token = url.rsplit('=').next().expect("token").to_owned();
+    assert_eq!(token.len(), 64);
+    let port = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|authority| authority.rsplit(':').next())
+        .expect("port")
+        .to_owned();
+    // Use it, so the request log sees the query.
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+    use std::io::Write;
+    write!(
+        stream,
+        "GET /login?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    server.wait_for("/login?…");
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    let mut rest = Vec::new();
+    while let Ok(line) = server.lines.recv_timeout(Duration::from_secs(2)) {
+        rest.push(line);
+    }
+    assert!(
+        rest.iter().all(|l| !l.contains(&token)),
+        "the token reached the log: {rest:#?}"
+    );
+}

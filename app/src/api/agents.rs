@@ -55,12 +55,10 @@ pub async fn create_agent(
     let provider = form.provider.trim().to_owned();
     let cwd = form.cwd.trim().to_owned();
     if provider.is_empty() {
-        return Err(AppError::BadRequest("choose a provider".into()));
+        return Err(AppError::bad_request("choose a provider"));
     }
     if cwd.is_empty() {
-        return Err(AppError::BadRequest(
-            "give the agent a working directory".into(),
-        ));
+        return Err(AppError::bad_request("give the agent a working directory"));
     }
     let request = CreateAgentRequest {
         request_id: request_id("create"),
@@ -109,7 +107,7 @@ pub async fn send_message(
 
     use super::ssr::{call, request_id, unexpected};
     if text.trim().is_empty() {
-        return Err(AppError::BadRequest("the message is empty".into()));
+        return Err(AppError::bad_request("the message is empty"));
     }
     let request = SendAgentMessageRequest {
         request_id: request_id("send"),
@@ -317,9 +315,7 @@ pub async fn rename_agent(
     use super::ssr::{call, request_id};
     let title = title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::BadRequest(
-            "a title has 1 to 200 characters".into(),
-        ));
+        return Err(AppError::bad_request("a title has 1 to 200 characters"));
     }
     let request = UpdateAgentRequest {
         agent_id,
@@ -401,8 +397,8 @@ pub async fn resume_agent(
             other => return Err(unexpected("fetch_agent_request", &other)),
         };
     let Some(handle) = handle else {
-        return Err(AppError::BadRequest(
-            "this agent has no stored provider session to resume".into(),
+        return Err(AppError::bad_request(
+            "this agent has no stored provider session to resume",
         ));
     };
     let request = ResumeAgentRequest {
@@ -454,9 +450,7 @@ pub async fn import_agent(
     use super::ssr::{call, request_id, unexpected};
     let session_id = session_id.trim().to_owned();
     if session_id.is_empty() {
-        return Err(AppError::BadRequest(
-            "give the provider's session id".into(),
-        ));
+        return Err(AppError::bad_request("give the provider's session id"));
     }
     let request = ImportAgentRequest {
         request_id: request_id("import"),

@@ -42,7 +42,7 @@ pub mod ssr {
     /// The context, or an error saying the server is misconfigured.
     pub fn api() -> Result<ApiContext, AppError> {
         use_context::<ApiContext>()
-            .ok_or_else(|| AppError::ServerFn("the server provides no API context".into()))
+            .ok_or_else(|| AppError::server_fn("the server provides no API context"))
     }
 
     /// The hub and the connection key of `profile_id` for tab `tab`.
@@ -81,7 +81,7 @@ pub mod ssr {
             HubError::Rpc { code, message, .. } | HubError::AgentCreateFailed { message, code } => {
                 AppError::Rpc { code, message }
             }
-            other => AppError::ServerFn(other.to_string()),
+            other => AppError::server_fn(other.to_string()),
         }
     }
 

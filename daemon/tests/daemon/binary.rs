@@ -483,7 +483,7 @@ async fn start_errors_are_one_line_without_a_backtrace() {
     let password = password.to_str().expect("utf-8").to_owned();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let taken = taken.local_addr().expect("addr").to_string();
-    let cases: [(&str, &std::path::Path, Vec<&str>, &str); 5] = [
+    let cases: [(&str, &std::path::Path, Vec<&str>, &str); 6] = [
         (
             "port in use",
             home.path(),
@@ -514,6 +514,19 @@ async fn start_errors_are_one_line_without_a_backtrace() {
             busy_home.path(),
             vec!["--listen", "127.0.0.1:0"],
             "already using PASEO_HOME",
+        ),
+        (
+            "a TLS certificate that cannot be read",
+            home.path(),
+            vec![
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-cert",
+                "/nonexistent/cert.pem",
+                "--tls-key",
+                "/nonexistent/key.pem",
+            ],
+            "cannot read certificate /nonexistent/cert.pem",
         ),
     ];
     for (name, home, args, expected) in cases {

@@ -88,6 +88,35 @@ impl Failure {
     }
 }
 
+/// The TLS setup for `wss://` when the operator added trust anchors: the
+/// built-in (Mozilla) roots plus those. `None`: tungstenite's default (the
+/// built-in roots only).
+fn tls_connector(config: &HubConfig) -> Option<tokio_tungstenite::Connector> {
+    if config.extra_roots.is_empty() {
+        return None;
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let (added, ignored) = roots.add_parsable_certificates(config.extra_roots.iter().cloned());
+    if ignored > 0 {
+        tracing::warn!(
+            added,
+            ignored,
+            "some extra daemon CA certificates are unusable"
+        );
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| tracing::error!(%err, "cannot build the TLS client configuration"))
+        .ok()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Some(tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(
+        tls,
+    )))
+}
+
 /// Connects, says hello, and waits for `server_info`.
 pub(crate) async fn open(
     target: &ValidTarget,
@@ -105,7 +134,7 @@ pub(crate) async fn open(
             request,
             tcp,
             Some(WebSocketConfig::default().read_buffer_size(config.read_buffer_bytes)),
-            None,
+            tls_connector(config),
         ),
     )
     .await

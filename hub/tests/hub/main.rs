@@ -13,5 +13,6 @@ mod fixture_replay;
 mod probe;
 mod resync;
 mod routing;
+mod security;
 mod sharing;
 mod three_daemons;

@@ -37,9 +37,11 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 /// `GET /live`: upgrades to the live channel (the guard already checked
-/// Host and Origin).
+/// Host and Origin, and the session when auth is on). A frame or message
+/// beyond [`MAX_MESSAGE_BYTES`] closes the socket with 1009.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(socket, state))
 }
 
@@ -95,6 +97,9 @@ async fn serve_session(
                 None | Some(Ok(Message::Close(_))) => break,
                 Some(Err(err)) => {
                     tracing::debug!(%err, "live channel read failed");
+                    if too_big(err) {
+                        close_with(socket, close_code::SIZE, "Message too big").await;
+                    }
                     break;
                 }
                 Some(Ok(Message::Text(text))) => session.on_text(text.as_str()).await,
@@ -131,12 +136,25 @@ async fn stopping(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
+/// Whether a read failed on a frame or message beyond the limit.
+fn too_big(err: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    err.into_inner()
+        .downcast_ref::<Error>()
+        .is_some_and(|err| matches!(err, Error::Capacity(_)))
+}
+
 /// The server is stopping: close with 1001 "going away" and wait briefly
 /// for the tab's close frame, so it sees a clean close and reconnects.
 async fn close_going_away(socket: &mut WebSocket) {
+    close_with(socket, close_code::AWAY, "Server shutting down").await;
+}
+
+/// Sends a close frame and waits briefly for the tab's.
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame {
-        code: close_code::AWAY,
-        reason: "Server shutting down".into(),
+        code,
+        reason: reason.into(),
     };
     if socket.send(Message::Close(Some(frame))).await.is_err() {
         return;

@@ -60,6 +60,11 @@ pub struct World {
 
 impl World {
     pub async fn start() -> World {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`Self::start`] with the server's configuration adjusted by `adjust`.
+    pub async fn start_with(adjust: impl FnOnce(&mut server::ServerConfig)) -> World {
         init_tracing();
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("daemon-home");
@@ -73,7 +78,7 @@ impl World {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("mkdir");
         std::fs::write(site.join("pkg/paseo-web.js"), "// test bundle").expect("write");
-        let config = server::ServerConfig::new(
+        let mut config = server::ServerConfig::new(
             loopback,
             None,
             daemon.local_addr(),
@@ -82,6 +87,7 @@ impl World {
             vec![],
         )
         .expect("config");
+        adjust(&mut config);
         let server = server::start(config).await.expect("server starts");
         World {
             daemon,
