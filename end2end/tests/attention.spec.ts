@@ -70,6 +70,10 @@ test("a notification is raised while another agent is open, once, not again afte
     w.Notification = FakeNotification;
   });
   await open(page, "/settings");
+  // The host cards come from this browser's registry, which is read only
+  // once the page (the lazy /settings chunk included) has hydrated: from
+  // then on the button's handler is attached.
+  await expect(page.locator(`.host-card[data-profile-id="${hosts[0].profileId}"]`)).toBeVisible();
   await page.getByRole("button", { name: "Enable notifications" }).click();
   await expect(page.locator(".notify-toggle")).toHaveAttribute("data-state", "on");
 
