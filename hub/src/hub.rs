@@ -75,8 +75,14 @@ impl Hub {
     /// Ensures a connection to `target` for as long as the guard lives. Many
     /// watchers of one [`DaemonKey`] share one connection; it closes a grace
     /// period after the last guard is dropped.
+    ///
+    /// A new watcher of a connection that is waiting out its backoff makes
+    /// it try again at once: someone just opened a page on that host, and
+    /// after a long outage the wait can be 30 s (a restarted daemon should
+    /// show up when the page is opened, not half a minute later).
     pub fn watch(&self, target: DaemonTarget) -> Result<WatchGuard, HubError> {
         let key = self.inner.acquire(&target, false)?;
+        self.retry_now(&key);
         Ok(WatchGuard {
             key,
             hub: Arc::downgrade(&self.inner),

@@ -178,3 +178,55 @@ async fn retry_now_skips_the_backoff_wait() {
     drop(guard);
     daemon.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_new_watcher_skips_the_backoff_wait() {
+    init_tracing();
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    };
+    let config = HubConfig {
+        // As above: after the immediate first retry, the next wait is ≥ 48 s.
+        backoff: BackoffPolicy::new(
+            Duration::from_secs(60),
+            2.0,
+            0.2,
+            Duration::from_secs(120),
+            Duration::from_secs(10),
+        )
+        .expect("valid"),
+        ..test_config()
+    };
+    let hub = Hub::new(config);
+    let mut events = hub.subscribe();
+    let first = hub.watch(target(ws_url(addr))).expect("watch");
+
+    let mut offline = 0;
+    let deadline = Instant::now() + DEADLINE;
+    while offline < 2 {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(HubEvent::Connection { snapshot, .. }))
+                if snapshot.status == ConnectionStatus::Offline =>
+            {
+                offline += 1;
+            }
+            Ok(Ok(_)) => {}
+            other => panic!("expected two failed attempts: {other:?}"),
+        }
+    }
+
+    // The daemon comes back; a second page opens on it.
+    let home = tempfile::tempdir().expect("tempdir");
+    let daemon = start_daemon(addr, home.path()).await;
+    let second = hub.watch(target(ws_url(addr))).expect("watch");
+    assert_eq!(second.key(), first.key(), "one shared connection");
+    let snapshot = wait_for_connection(&hub, first.key(), "online after a new watcher", |s| {
+        s.status == ConnectionStatus::Online
+    })
+    .await;
+    assert_eq!(snapshot.daemon_id.as_deref(), Some(daemon.server_id()));
+    assert_eq!(hub.connection_count(), 1);
+    drop((first, second));
+    daemon.shutdown().await;
+}
