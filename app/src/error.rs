@@ -6,9 +6,14 @@
 use leptos::prelude::ServerFnError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use protocol::fields::{Fields, WireError};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// Decoded by hand (a tag match over `Value`, [`AppError::from_value`]):
+/// serde's derive for an internally tagged enum would bring its `Content`
+/// buffering into the browser's main module for this one type (see
+/// `protocol::fields`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// No live channel with this tab token (never opened, or closed longer
@@ -45,7 +50,45 @@ pub enum AppError {
     ServerFn { message: String },
 }
 
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        AppError::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
 impl AppError {
+    /// Decodes the JSON this type serializes to (an unknown `kind` is an
+    /// error, as with serde's derive).
+    pub fn from_value(value: serde_json::Value) -> Result<Self, WireError> {
+        let mut f = Fields::of(value, "a server function error")?;
+        Ok(match f.tag("kind").as_str() {
+            "tab_unknown" => AppError::TabUnknown,
+            "daemon_session_unavailable" => AppError::DaemonSessionUnavailable {
+                profile_id: f.req("profile_id")?,
+            },
+            "daemon_unavailable" => AppError::DaemonUnavailable {
+                status: f.req("status")?,
+                last_error: f.opt("last_error")?,
+            },
+            "rpc" => AppError::Rpc {
+                code: f.opt("code")?,
+                message: f.req("message")?,
+            },
+            "timeout" => AppError::Timeout {
+                what: f.req("what")?,
+                after_ms: f.req("after_ms")?,
+            },
+            "bad_request" => AppError::BadRequest {
+                message: f.req("message")?,
+            },
+            "server_fn" => AppError::ServerFn {
+                message: f.req("message")?,
+            },
+            other => return Err(Fields::unknown_tag(other)),
+        })
+    }
+
     /// [`AppError::BadRequest`] with this message.
     pub fn bad_request(message: impl Into<String>) -> Self {
         AppError::BadRequest {
@@ -120,6 +163,21 @@ mod tests {
             let bytes = error.ser();
             assert_eq!(AppError::de(bytes), error);
         }
+        // Optional fields may be absent or null; an unknown kind or a
+        // missing field is a decoding error, never a wrong variant.
+        let e = AppError::from_value(serde_json::json!({"kind": "rpc", "message": "m"}))
+            .expect("decodes");
+        assert_eq!(
+            e,
+            AppError::Rpc {
+                code: None,
+                message: "m".into()
+            }
+        );
+        assert!(AppError::from_value(serde_json::json!({"kind": "nope"})).is_err());
+        assert!(AppError::from_value(serde_json::json!({"kind": "timeout", "what": "x"})).is_err());
+        let garbled = AppError::de(leptos::server_fn::Bytes::from_static(b"{\"kind\": 3}"));
+        assert_eq!(garbled.kind(), "server_fn");
     }
 
     #[test]
