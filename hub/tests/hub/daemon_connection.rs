@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::support::*;
-use hub::{BackoffPolicy, ConnectionStatus, Hub, HubConfig, HubEvent};
+use hub::{BackoffPolicy, ConnectionStatus, Hub, HubConfig, HubEvent, WatchGuard};
 use tokio::time::Instant;
 
 #[tokio::test]
@@ -128,17 +128,16 @@ async fn comes_back_online_when_a_daemon_listens_again_on_the_same_port() {
     daemon.shutdown().await;
 }
 
-#[tokio::test]
-async fn retry_now_skips_the_backoff_wait() {
+/// A hub watching a free port nobody listens on (yet), after its first two
+/// failed attempts: the next wait is ≥ 48 s, far beyond the tests'
+/// deadline, so only something that skips the wait can bring it online.
+async fn waiting_out_a_long_backoff() -> (Hub, WatchGuard, std::net::SocketAddr) {
     init_tracing();
-    // A free port nobody listens on (yet).
     let addr = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr")
     };
     let config = HubConfig {
-        // After the immediate first retry, the next wait is ≥ 48 s: far
-        // beyond the test's deadline, so only "retry now" can bring it online.
         backoff: BackoffPolicy::new(
             Duration::from_secs(60),
             2.0,
@@ -152,7 +151,6 @@ async fn retry_now_skips_the_backoff_wait() {
     let hub = Hub::new(config);
     let mut events = hub.subscribe();
     let guard = hub.watch(target(ws_url(addr))).expect("watch");
-
     let mut offline = 0;
     let deadline = Instant::now() + DEADLINE;
     while offline < 2 {
@@ -166,7 +164,12 @@ async fn retry_now_skips_the_backoff_wait() {
             other => panic!("expected two failed attempts: {other:?}"),
         }
     }
+    (hub, guard, addr)
+}
 
+#[tokio::test]
+async fn retry_now_skips_the_backoff_wait() {
+    let (hub, guard, addr) = waiting_out_a_long_backoff().await;
     let home = tempfile::tempdir().expect("tempdir");
     let daemon = start_daemon(addr, home.path()).await;
     hub.retry_now(guard.key());
@@ -181,41 +184,7 @@ async fn retry_now_skips_the_backoff_wait() {
 
 #[tokio::test]
 async fn a_new_watcher_skips_the_backoff_wait() {
-    init_tracing();
-    let addr = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
-    let config = HubConfig {
-        // As above: after the immediate first retry, the next wait is ≥ 48 s.
-        backoff: BackoffPolicy::new(
-            Duration::from_secs(60),
-            2.0,
-            0.2,
-            Duration::from_secs(120),
-            Duration::from_secs(10),
-        )
-        .expect("valid"),
-        ..test_config()
-    };
-    let hub = Hub::new(config);
-    let mut events = hub.subscribe();
-    let first = hub.watch(target(ws_url(addr))).expect("watch");
-
-    let mut offline = 0;
-    let deadline = Instant::now() + DEADLINE;
-    while offline < 2 {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(HubEvent::Connection { snapshot, .. }))
-                if snapshot.status == ConnectionStatus::Offline =>
-            {
-                offline += 1;
-            }
-            Ok(Ok(_)) => {}
-            other => panic!("expected two failed attempts: {other:?}"),
-        }
-    }
-
+    let (hub, first, addr) = waiting_out_a_long_backoff().await;
     // The daemon comes back; a second page opens on it.
     let home = tempfile::tempdir().expect("tempdir");
     let daemon = start_daemon(addr, home.path()).await;
