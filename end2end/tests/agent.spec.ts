@@ -2,7 +2,7 @@
 // 10,000-row timeline with a bounded number of mounted items, resuming a
 // stored session from the dialog, and the legacy route's "several" and
 // "still connecting" outcomes. Three real daemons with the test agent.
-import { cpSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { expect, Page, test } from "@playwright/test";
@@ -157,6 +157,21 @@ test("a stored session is resumed from the dialog, back in the list of its host"
   expect(problems).toEqual([]);
 });
 
+/**
+ * Copies an agent's record while its daemon still runs: the daemon writes by
+ * `*.tmp` + rename, so a temporary file may vanish between listing and copy.
+ * Final files are always whole; temporaries are skipped.
+ */
+function copyRecord(from: string, to: string) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.name.endsWith(".tmp")) continue;
+    const [src, dest] = [path.join(from, entry.name), path.join(to, entry.name)];
+    if (entry.isDirectory()) copyRecord(src, dest);
+    else if (entry.isFile()) copyFileSync(src, dest);
+  }
+}
+
 test("legacy links: several hosts holding one agent get a picker; unanswered hosts read connecting", async ({ page }) => {
   const problems = watchForProblems(page);
   const [a, b] = [hosts[0], hosts[1]];
@@ -164,7 +179,7 @@ test("legacy links: several hosts holding one agent get a picker; unanswered hos
   await a.client.waitForFinish(id);
   // The same agent's record copied into the second daemon's home.
   await stopHost(b);
-  cpSync(path.join(a.home, "agents", id), path.join(b.home, "agents", id), { recursive: true });
+  copyRecord(path.join(a.home, "agents", id), path.join(b.home, "agents", id));
   await restartHost(b);
 
   await seedRegistry(page, hosts);
