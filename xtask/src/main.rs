@@ -29,6 +29,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+/// `XTASK_WASM_NAMES=1` keeps function names in a release bundle, for
+/// `twiggy top`: the figures then say which code the bytes are, at the cost of
+/// a bigger file (never for shipping).
+fn keep_names() -> bool {
+    std::env::var_os("XTASK_WASM_NAMES").is_some_and(|v| v == "1")
+}
+
 /// The bundle name; must equal `LEPTOS_OUTPUT_NAME` in `.cargo/config.toml`.
 const OUTPUT_NAME: &str = "paseo-web";
 
@@ -168,7 +175,7 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
         .keep_lld_exports(true)
         .demangle(false)
         .debug(!release)
-        .keep_debug(!release);
+        .keep_debug(!release || keep_names());
     bindgen
         .generate(&pkg)
         .with_context(|| format!("wasm-bindgen on {}", split_main.display()))?;
@@ -183,6 +190,7 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
         for file in std::iter::once(&final_wasm).chain(&chunks) {
             run(Command::new(&wasm_opt)
                 .arg("-Oz")
+                .args(keep_names().then_some("-g"))
                 .args([
                     "--enable-bulk-memory",
                     "--enable-nontrapping-float-to-int",
