@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod attention;
+pub mod chunks;
 pub mod components;
 pub mod config;
 pub mod contract;
@@ -113,7 +114,7 @@ pub fn App() -> impl IntoView {
 /// uses (timeline, markdown, composer, permission prompts) are a wasm chunk
 /// the browser fetches when the route is first shown (the server preloads it
 /// when it renders that route), so the initial load of `/` stays small.
-struct AgentRoute;
+pub(crate) struct AgentRoute;
 
 #[lazy_route]
 impl LazyRoute for AgentRoute {
@@ -128,7 +129,7 @@ impl LazyRoute for AgentRoute {
 
 /// `/agent/:id` (links from before host-qualified routes), code-split like
 /// the agent route: rare, and nothing else needs its resolution code.
-struct LegacyRoute;
+pub(crate) struct LegacyRoute;
 
 #[lazy_route]
 impl LazyRoute for LegacyRoute {
@@ -142,7 +143,7 @@ impl LazyRoute for LegacyRoute {
 }
 
 /// `/settings`, code-split like the agent route.
-struct SettingsRoute;
+pub(crate) struct SettingsRoute;
 
 #[lazy_route]
 impl LazyRoute for SettingsRoute {
@@ -156,7 +157,7 @@ impl LazyRoute for SettingsRoute {
 }
 
 /// `/inbox`, code-split like the agent route.
-struct InboxRoute;
+pub(crate) struct InboxRoute;
 
 #[lazy_route]
 impl LazyRoute for InboxRoute {
@@ -170,7 +171,7 @@ impl LazyRoute for InboxRoute {
 }
 
 /// `/files/:server_id`, code-split like the agent route.
-struct FilesRoute;
+pub(crate) struct FilesRoute;
 
 #[lazy_route]
 impl LazyRoute for FilesRoute {
@@ -184,7 +185,7 @@ impl LazyRoute for FilesRoute {
 }
 
 /// `/diff/:server_id`, code-split like the agent route.
-struct DiffRoute;
+pub(crate) struct DiffRoute;
 
 #[lazy_route]
 impl LazyRoute for DiffRoute {
@@ -238,7 +239,7 @@ thread_local! {
     static HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
 }
 
-/// The wasm entry calls this once `hydrate_from_async` has finished: the
+/// The wasm entry calls this once the page has hydrated: the
 /// browser side of [`App`] starts then.
 #[cfg(feature = "hydrate")]
 pub fn hydration_complete() {
@@ -248,24 +249,5 @@ pub fn hydration_complete() {
         let _ = performance.mark("paseo:hydrated");
     }
     HYDRATED.with(|done| done.set(true));
-    preload_chunks();
-}
-
-/// Fetches every lazily loaded chunk once the page is up, one after the
-/// other: the first visit to a route or the first opening of a dialog then
-/// does not wait for the network. They are not part of `/`'s first load
-/// (what the bundle budget measures), and fetching them later costs the page
-/// nothing it is waiting for.
-#[cfg(feature = "hydrate")]
-fn preload_chunks() {
-    leptos::task::spawn_local(async {
-        AgentRoute::preload().await;
-        InboxRoute::preload().await;
-        SettingsRoute::preload().await;
-        FilesRoute::preload().await;
-        DiffRoute::preload().await;
-        LegacyRoute::preload().await;
-        components::create_dialog::preload().await;
-        components::palette::preload().await;
-    });
+    chunks::preload_all();
 }
