@@ -26,7 +26,7 @@
 //! and, per timeline cursor, only the items after it. A `resume` after
 //! `watch` is also accepted (the snapshot may then already be on its way).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use protocol::AgentSnapshot;
 use serde::{Deserialize, Serialize};
@@ -82,7 +82,7 @@ pub struct ProfileCursors {
     #[serde(default)]
     pub agents_version: u64,
     #[serde(default)]
-    pub timelines: BTreeMap<String, TimelineCursor>,
+    pub timelines: SortedMap<String, TimelineCursor>,
 }
 
 /// Browser → server.
@@ -107,7 +107,7 @@ pub enum BrowserMessage {
     /// the tab already has, and the token its previous channel was given
     /// (server functions sent with it during the reconnect still resolve).
     Resume {
-        cursors: BTreeMap<String, ProfileCursors>,
+        cursors: SortedMap<String, ProfileCursors>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tab_token: Option<String>,
     },

@@ -33,6 +33,7 @@ pub mod session;
 pub mod settings;
 pub mod shortcuts;
 pub mod snapshots;
+pub mod sorted;
 pub mod time;
 
 use leptos::prelude::*;

@@ -73,10 +73,10 @@ pub fn ToastHost() -> impl IntoView {
     let live = use_live();
     let location = use_location();
     // New attention entries about an agent not on screen become toasts.
-    let known = StoredValue::new(None::<std::collections::BTreeSet<String>>);
+    let known = StoredValue::new(None::<crate::sorted::SortedSet<String>>);
     Effect::new(move |_| {
         let entries = attention.0.get();
-        let ids: std::collections::BTreeSet<String> = entries.iter().map(Entry::id).collect();
+        let ids: crate::sorted::SortedSet<String> = entries.iter().map(Entry::id).collect();
         let Some(before) = known.get_value() else {
             // What needed attention at load is the inbox's, not news.
             known.set_value(Some(ids));

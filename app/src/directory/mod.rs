@@ -15,7 +15,8 @@ pub mod model;
 pub mod ordering;
 pub mod timeline;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::sorted::{SortedMap, SortedSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
@@ -63,10 +64,10 @@ pub struct Directory {
     keys: RwSignal<Vec<AgentKey>>,
     agents: StoredValue<HashMap<AgentKey, AgentCell>>,
     timelines: StoredValue<HashMap<AgentKey, TimelineCell>>,
-    providers: RwSignal<BTreeMap<String, Vec<serde_json::Value>>>,
-    live_profiles: RwSignal<BTreeSet<String>>,
+    providers: RwSignal<SortedMap<String, Vec<serde_json::Value>>>,
+    live_profiles: RwSignal<SortedSet<String>>,
     /// Timelines the tab's screens show, with a count of screens each.
-    follows: RwSignal<BTreeMap<AgentKey, usize>>,
+    follows: RwSignal<SortedMap<AgentKey, usize>>,
     /// The live channel's tab token (server functions carry it).
     pub tab_token: RwSignal<Option<String>>,
     /// Bumped on every change (the snapshot writer saves when it moved).
@@ -94,9 +95,9 @@ impl Directory {
             keys: RwSignal::new(Vec::new()),
             agents: StoredValue::new(HashMap::new()),
             timelines: StoredValue::new(HashMap::new()),
-            providers: RwSignal::new(BTreeMap::new()),
-            live_profiles: RwSignal::new(BTreeSet::new()),
-            follows: RwSignal::new(BTreeMap::new()),
+            providers: RwSignal::new(SortedMap::new()),
+            live_profiles: RwSignal::new(SortedSet::new()),
+            follows: RwSignal::new(SortedMap::new()),
             tab_token: RwSignal::new(None),
             generation: StoredValue::new(0),
             recent: StoredValue::new(Vec::new()),

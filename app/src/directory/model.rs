@@ -8,7 +8,7 @@
 //! reactive layer (`directory::Directory`) only forwards each [`Change`] to
 //! the one signal it concerns, so one update re-renders one row.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use protocol::{AgentSnapshot, PermissionRequest};
 use serde::{Deserialize, Serialize};
@@ -35,14 +35,14 @@ impl AgentKey {
 /// What the browser holds of one daemon.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionModel {
-    pub agents: BTreeMap<String, AgentSnapshot>,
+    pub agents: SortedMap<String, AgentSnapshot>,
     /// The daemon's `ProviderSnapshotEntry` objects as sent: decoded by
     /// the views that show them (see `Directory::providers`), which keeps
     /// that decoding out of the bundle's main module.
     pub providers: Vec<serde_json::Value>,
     /// Pending permission requests by agent id, in arrival order.
-    pub permissions: BTreeMap<String, Vec<PermissionRequest>>,
-    pub timelines: BTreeMap<String, TimelineModel>,
+    pub permissions: SortedMap<String, Vec<PermissionRequest>>,
+    pub timelines: SortedMap<String, TimelineModel>,
     /// The live channel's `agents_version`, echoed in `resume`.
     pub agents_version: u64,
     /// The daemon's `srv_` id, as last reported.
@@ -76,7 +76,7 @@ pub enum Change {
 /// Every daemon session the tab holds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectoryModel {
-    pub sessions: BTreeMap<String, SessionModel>,
+    pub sessions: SortedMap<String, SessionModel>,
 }
 
 impl DirectoryModel {
@@ -257,7 +257,7 @@ impl DirectoryModel {
         let mut changes = vec![Change::AgentSet {
             profile_id: profile_id.clone(),
         }];
-        let incoming: BTreeMap<String, AgentSnapshot> =
+        let incoming: SortedMap<String, AgentSnapshot> =
             agents.into_iter().map(|a| (a.id.clone(), a)).collect();
         for (id, agent) in &incoming {
             if session.agents.get(id) != Some(agent) {
@@ -265,7 +265,7 @@ impl DirectoryModel {
             }
         }
         session.agents = incoming;
-        let mut permissions: BTreeMap<String, Vec<PermissionRequest>> = BTreeMap::new();
+        let mut permissions: SortedMap<String, Vec<PermissionRequest>> = SortedMap::new();
         for entry in pending_permissions {
             let agent_id = entry
                 .get("agent_id")
@@ -279,7 +279,7 @@ impl DirectoryModel {
                 permissions.entry(agent_id).or_default().push(request);
             }
         }
-        let touched: std::collections::BTreeSet<String> = session
+        let touched: crate::sorted::SortedSet<String> = session
             .permissions
             .keys()
             .chain(permissions.keys())
@@ -322,7 +322,7 @@ impl DirectoryModel {
 }
 
 fn set_or_remove(
-    map: &mut BTreeMap<String, Vec<PermissionRequest>>,
+    map: &mut SortedMap<String, Vec<PermissionRequest>>,
     id: &str,
     list: Vec<PermissionRequest>,
 ) {

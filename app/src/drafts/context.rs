@@ -1,7 +1,7 @@
 //! The drafts context: one reactive book per profile, persisted on every
 //! change (small, and the user's own words).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use leptos::prelude::*;
 
@@ -11,10 +11,10 @@ use crate::directory::AgentKey;
 /// Per agent: why its queue is paused (a refusal the user must see, and
 /// clear to retry).
 #[derive(Clone, Copy)]
-pub struct SendErrors(pub RwSignal<BTreeMap<AgentKey, String>>);
+pub struct SendErrors(pub RwSignal<SortedMap<AgentKey, String>>);
 
 pub fn provide_send_errors() -> SendErrors {
-    let errors = SendErrors(RwSignal::new(BTreeMap::new()));
+    let errors = SendErrors(RwSignal::new(SortedMap::new()));
     provide_context(errors);
     errors
 }
@@ -25,12 +25,12 @@ pub fn use_send_errors() -> SendErrors {
 
 #[derive(Clone, Copy)]
 pub struct Drafts {
-    books: RwSignal<BTreeMap<String, DraftBook>>,
+    books: RwSignal<SortedMap<String, DraftBook>>,
 }
 
 pub fn provide_drafts() -> Drafts {
     let drafts = Drafts {
-        books: RwSignal::new(BTreeMap::new()),
+        books: RwSignal::new(SortedMap::new()),
     };
     provide_context(drafts);
     drafts

@@ -8,7 +8,7 @@
 //! message leaves the queue when the daemon accepted it or its
 //! `user_message` row is seen. The sender itself is `sender.rs`.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,9 +31,9 @@ pub struct Queued {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftBook {
     #[serde(default)]
-    pub drafts: BTreeMap<String, String>,
+    pub drafts: SortedMap<String, String>,
     #[serde(default)]
-    pub queues: BTreeMap<String, Vec<Queued>>,
+    pub queues: SortedMap<String, Vec<Queued>>,
 }
 
 impl DraftBook {

@@ -5,7 +5,7 @@
 //! reload or reconnect mid-send sends it again and the daemon's
 //! idempotency on `messageId` makes that harmless: delivered exactly once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use leptos::prelude::*;
 
@@ -16,8 +16,8 @@ use crate::error::AppError;
 use crate::live::{ConnectionStatus, LiveState};
 
 pub fn start(drafts: Drafts, directory: Directory, live: LiveState, errors: SendErrors) {
-    let in_flight = StoredValue::new(BTreeSet::<AgentKey>::new());
-    let last_sent = StoredValue::new(BTreeMap::<AgentKey, String>::new());
+    let in_flight = StoredValue::new(SortedSet::<AgentKey>::new());
+    let last_sent = StoredValue::new(SortedMap::<AgentKey, String>::new());
     // Bumped to look again when a send could not take the lock (another
     // send of this agent, in this tab or another, still held it).
     let retry = RwSignal::new(0u64);

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use super::{ChannelStatus, HostState, LiveState, Probe};
 use crate::contract::{
@@ -31,9 +31,9 @@ struct Channel {
     state: LiveState,
     directory: Directory,
     /// Timelines this socket was asked to follow (re-sent after a reconnect).
-    following: BTreeSet<AgentKey>,
+    following: SortedSet<AgentKey>,
     /// Live diffs subscribed on this socket (re-sent after a reconnect).
-    diffs_sent: BTreeSet<String>,
+    diffs_sent: SortedSet<String>,
     /// The token of the previous socket, returned in `resume`.
     last_token: Option<String>,
     socket: Option<WebSocket>,
@@ -63,8 +63,8 @@ pub fn start(state: LiveState, directory: Directory) {
     let channel: Shared = Rc::new(RefCell::new(Channel {
         state,
         directory,
-        following: BTreeSet::new(),
-        diffs_sent: BTreeSet::new(),
+        following: SortedSet::new(),
+        diffs_sent: SortedSet::new(),
         last_token: None,
         socket: None,
         attempt: 0,
@@ -135,7 +135,7 @@ pub fn start(state: LiveState, directory: Directory) {
     // Follow what the screens show; unfollow what they stopped showing.
     let for_follows = channel.clone();
     Effect::new(move |_| {
-        let wanted: BTreeSet<AgentKey> = directory.followed().into_iter().collect();
+        let wanted: SortedSet<AgentKey> = directory.followed().into_iter().collect();
         let open = state.channel.get() == ChannelStatus::Open;
         if !open {
             return;
@@ -206,10 +206,10 @@ fn follow_message(directory: Directory, key: &AgentKey) -> BrowserMessage {
 /// followed timelines, plus the previous socket's token.
 fn resume_message(
     directory: Directory,
-    following: &BTreeSet<AgentKey>,
+    following: &SortedSet<AgentKey>,
     token: Option<String>,
 ) -> BrowserMessage {
-    let mut cursors: BTreeMap<String, ProfileCursors> = BTreeMap::new();
+    let mut cursors: SortedMap<String, ProfileCursors> = SortedMap::new();
     directory.with_model(|m| {
         for (profile_id, session) in &m.sessions {
             let entry = cursors.entry(profile_id.clone()).or_default();
@@ -313,12 +313,12 @@ fn connect(channel: &Shared) {
             ch.attempt = 0;
             // Followed timelines go in `resume`; the follow effect re-sends
             // the rest once the channel reads open.
-            let following: BTreeSet<AgentKey> = ch.directory.followed().into_iter().collect();
+            let following: SortedSet<AgentKey> = ch.directory.followed().into_iter().collect();
             let resume = resume_message(ch.directory, &following, ch.last_token.clone());
             // The follow effect (re)sends every follow once the channel
             // reads open; a follow after a resume only repositions it.
-            ch.following = BTreeSet::new();
-            ch.diffs_sent = BTreeSet::new();
+            ch.following = SortedSet::new();
+            ch.diffs_sent = SortedSet::new();
             (ch.state.profiles.get_untracked(), resume)
         };
         send(&channel, &resume);

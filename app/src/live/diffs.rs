@@ -8,7 +8,7 @@
 //! memory after the page leaves, so an offline host's diff page shows what
 //! this tab last saw.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use leptos::prelude::*;
 
@@ -37,16 +37,16 @@ pub struct ReceivedDiff {
 #[derive(Debug, Clone, Copy)]
 pub struct LiveDiffs {
     /// What the pages want now: the tab's subscription id → target.
-    pub wanted: RwSignal<BTreeMap<String, DiffTarget>>,
-    received: RwSignal<BTreeMap<DiffTarget, ReceivedDiff>>,
+    pub wanted: RwSignal<SortedMap<String, DiffTarget>>,
+    received: RwSignal<SortedMap<DiffTarget, ReceivedDiff>>,
     next_id: StoredValue<u64>,
 }
 
 impl LiveDiffs {
     pub(super) fn new() -> Self {
         LiveDiffs {
-            wanted: RwSignal::new(BTreeMap::new()),
-            received: RwSignal::new(BTreeMap::new()),
+            wanted: RwSignal::new(SortedMap::new()),
+            received: RwSignal::new(SortedMap::new()),
             next_id: StoredValue::new(0),
         }
     }

@@ -13,7 +13,7 @@ pub use crate::contract as messages;
 pub mod client;
 pub mod diffs;
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use leptos::prelude::*;
 
@@ -45,13 +45,13 @@ pub struct LiveState {
     /// The registry, as loaded from localStorage after hydration.
     pub profiles: RwSignal<Vec<DaemonProfile>>,
     /// Connection state per profile id, from the server's `state` messages.
-    pub hosts: RwSignal<BTreeMap<String, HostState>>,
+    pub hosts: RwSignal<SortedMap<String, HostState>>,
     pub channel: RwSignal<ChannelStatus>,
     /// Set by an effect, which never runs during SSR: true once hydrated.
     pub hydrated: RwSignal<bool>,
     /// Connection tests by probe id (the channel's client sends waiting
     /// ones and records their answers).
-    pub probes: RwSignal<BTreeMap<String, Probe>>,
+    pub probes: RwSignal<SortedMap<String, Probe>>,
     /// The live diffs the pages watch (sent over the channel).
     pub diffs: diffs::LiveDiffs,
 }
@@ -72,10 +72,10 @@ impl LiveState {
     fn new() -> Self {
         Self {
             profiles: RwSignal::new(Vec::new()),
-            hosts: RwSignal::new(BTreeMap::new()),
+            hosts: RwSignal::new(SortedMap::new()),
             channel: RwSignal::new(ChannelStatus::Connecting),
             hydrated: RwSignal::new(false),
-            probes: RwSignal::new(BTreeMap::new()),
+            probes: RwSignal::new(SortedMap::new()),
             diffs: diffs::LiveDiffs::new(),
         }
     }

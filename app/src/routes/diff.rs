@@ -5,7 +5,7 @@
 //! counts and collapse; unified rows, side by side on wide screens. An
 //! offline host keeps the last diff this tab saw under the placeholder.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -82,7 +82,7 @@ fn DiffView(profile_id: String, server_id: Signal<String>) -> impl IntoView {
     let id = profile_id.clone();
     let label = Signal::derive(move || live.label(&id));
     let online = Signal::derive(move || host_status.get() == "online");
-    let collapsed = RwSignal::new(BTreeSet::<String>::new());
+    let collapsed = RwSignal::new(SortedSet::<String>::new());
     let wide = window_is_wide();
     let split_choice = RwSignal::new(None::<bool>);
     let split = Signal::derive(move || split_choice.get().unwrap_or_else(|| wide.get()));
@@ -121,7 +121,12 @@ fn DiffView(profile_id: String, server_id: Signal<String>) -> impl IntoView {
     };
     let all_paths = move || {
         diff.get()
-            .map(|d| d.files.into_iter().map(|f| f.path).collect::<BTreeSet<_>>())
+            .map(|d| {
+                d.files
+                    .into_iter()
+                    .map(|f| f.path)
+                    .collect::<SortedSet<_>>()
+            })
             .unwrap_or_default()
     };
 
@@ -171,7 +176,7 @@ fn DiffView(profile_id: String, server_id: Signal<String>) -> impl IntoView {
                     {summary}
                     <a class="button-link" href=move || files_href(&server_id.get(), &cwd.get(), ".")>"Files"</a>
                     <button on:click=move |_| collapsed.set(all_paths())>"Collapse all"</button>
-                    <button on:click=move |_| collapsed.set(BTreeSet::new())>"Expand all"</button>
+                    <button on:click=move |_| collapsed.set(SortedSet::new())>"Expand all"</button>
                     <button class="split-toggle" aria-pressed=move || split.get().to_string()
                         on:click=move |_| split_choice.set(Some(!split.get_untracked()))>
                         "Side by side"
@@ -188,7 +193,7 @@ fn DiffView(profile_id: String, server_id: Signal<String>) -> impl IntoView {
 #[component]
 fn DiffFile(
     file: LiveDiffFile,
-    collapsed: RwSignal<BTreeSet<String>>,
+    collapsed: RwSignal<SortedSet<String>>,
     split: Signal<bool>,
 ) -> impl IntoView {
     let path = file.path.clone();

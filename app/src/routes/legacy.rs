@@ -22,7 +22,7 @@ pub enum Legacy {
 /// `unanswered` says whether some host has not answered yet. Matches of one
 /// daemon reached through two profiles are one match.
 pub fn resolve(agent_id: &str, matches: &[(String, Option<String>)], unanswered: bool) -> Legacy {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::sorted::SortedSet::new();
     let unique: Vec<&(String, Option<String>)> = matches
         .iter()
         .filter(|(profile, daemon)| seen.insert(daemon.clone().unwrap_or_else(|| profile.clone())))

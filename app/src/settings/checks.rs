@@ -2,7 +2,7 @@
 //! a connection test failed, what will not work with a daemon's version or
 //! capabilities, and which profiles reach the same daemon.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use crate::contract::ProbeError;
 
@@ -73,8 +73,8 @@ pub fn compatibility(
 /// only groups of two or more.
 pub fn same_daemon<'a>(
     hosts: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-) -> BTreeMap<String, Vec<String>> {
-    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+) -> SortedMap<String, Vec<String>> {
+    let mut groups: SortedMap<String, Vec<String>> = SortedMap::new();
     for (profile, daemon) in hosts {
         if let Some(daemon) = daemon {
             groups
@@ -113,7 +113,7 @@ mod tests {
             "invalid_url",
             "not_allowed",
         ];
-        let reasons: std::collections::BTreeSet<String> =
+        let reasons: crate::sorted::SortedSet<String> =
             kinds.iter().map(|k| probe_reason(&failure(k))).collect();
         assert_eq!(reasons.len(), kinds.len(), "no two kinds read the same");
         assert!(probe_reason(&failure("refused")).starts_with("Connection refused"));

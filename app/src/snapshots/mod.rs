@@ -11,7 +11,7 @@
 //! `pagehide`, and on `QuotaExceededError` drops the oldest timelines with a
 //! `console.warn`.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use protocol::{AgentSnapshot, PermissionRequest};
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ struct SnapshotV1 {
     #[serde(default)]
     pending_permissions: Vec<PendingEntry>,
     #[serde(default)]
-    timelines: BTreeMap<String, TimelineModel>,
+    timelines: SortedMap<String, TimelineModel>,
 }
 
 /// Why a stored snapshot was not used.
@@ -60,7 +60,7 @@ pub fn encode(
     saved_at: &str,
     keep_timelines: usize,
 ) -> String {
-    let mut timelines = BTreeMap::new();
+    let mut timelines = SortedMap::new();
     for agent_id in recent.iter().take(keep_timelines.min(MAX_TIMELINES)) {
         if let Some(t) = session.timelines.get(agent_id) {
             let cut = t.items.len().saturating_sub(MAX_ITEMS);
@@ -105,7 +105,7 @@ pub fn decode(raw: &str) -> Result<SessionModel, SnapshotError> {
     }
     let snapshot: SnapshotV1 =
         serde_json::from_value(value).map_err(|e| SnapshotError::Unreadable(e.to_string()))?;
-    let mut permissions: BTreeMap<String, Vec<PermissionRequest>> = BTreeMap::new();
+    let mut permissions: SortedMap<String, Vec<PermissionRequest>> = SortedMap::new();
     for entry in snapshot.pending_permissions {
         permissions
             .entry(entry.agent_id)
