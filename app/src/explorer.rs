@@ -22,14 +22,16 @@ pub fn arrange(entries: &[Entry], sort: SortBy, show_hidden: bool) -> Vec<Entry>
         .cloned()
         .collect();
     match sort {
-        SortBy::Name => shown.sort_by(|a, b| {
+        SortBy::Name => crate::sorted::sort_by(&mut shown, |a, b| {
             b.is_dir
                 .cmp(&a.is_dir)
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+                .then_with(|| {
+                    crate::search::fold_case(&a.name).cmp(&crate::search::fold_case(&b.name))
+                })
                 .then_with(|| a.name.cmp(&b.name))
         }),
         // ISO-8601 times in one format order as text.
-        SortBy::Modified => shown.sort_by(|a, b| {
+        SortBy::Modified => crate::sorted::sort_by(&mut shown, |a, b| {
             b.modified_at
                 .cmp(&a.modified_at)
                 .then_with(|| a.name.cmp(&b.name))

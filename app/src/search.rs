@@ -4,6 +4,21 @@
 //! cached snapshots), each hit pointing at its agent and seq.
 
 use crate::directory::ordering::Urgency;
+
+/// Lower-cases `text` for case-insensitive matching (Unicode, like
+/// `str::to_lowercase`). In the browser it asks JavaScript's
+/// `toLowerCase`: Rust's version carries ~17 KB of Unicode tables into the
+/// wasm bundle; both apply the same Unicode case mapping.
+pub fn fold_case(text: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        text.to_lowercase()
+    }
+}
 use crate::directory::{AgentKey, DirectoryModel};
 
 /// What the palette knows of one agent.
@@ -29,7 +44,7 @@ impl AgentEntry {
         urgency: Urgency,
         activity: String,
     ) -> Self {
-        let haystack = format!("{title}\n{cwd}\n{host}").to_lowercase();
+        let haystack = fold_case(&format!("{title}\n{cwd}\n{host}"));
         AgentEntry {
             key,
             title,
@@ -45,14 +60,14 @@ impl AgentEntry {
 /// Indexes of the entries matching every word of `query` (any order, any
 /// field), most urgent first, then newest, at most `limit`.
 pub fn rank_agents(entries: &[AgentEntry], query: &str, limit: usize) -> Vec<usize> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    let words: Vec<String> = query.split_whitespace().map(fold_case).collect();
     let mut hits: Vec<usize> = entries
         .iter()
         .enumerate()
         .filter(|(_, e)| words.iter().all(|w| e.haystack.contains(w.as_str())))
         .map(|(i, _)| i)
         .collect();
-    hits.sort_by(|&a, &b| {
+    crate::sorted::sort_by(&mut hits, |&a, &b| {
         let (a, b) = (&entries[a], &entries[b]);
         a.urgency
             .cmp(&b.urgency)
@@ -87,7 +102,7 @@ fn item_text(item: &serde_json::Value) -> Option<&str> {
 /// Text hits for `query` (case-insensitive, at least 2 characters) in every
 /// held timeline, newest items first, at most `limit`.
 pub fn search_text(model: &DirectoryModel, query: &str, limit: usize) -> Vec<TextHit> {
-    let needle = query.trim().to_lowercase();
+    let needle = fold_case(query.trim());
     if needle.chars().count() < 2 {
         return Vec::new();
     }
@@ -98,7 +113,7 @@ pub fn search_text(model: &DirectoryModel, query: &str, limit: usize) -> Vec<Tex
                 let Some(text) = item_text(&item.item) else {
                     continue;
                 };
-                let lower = text.to_lowercase();
+                let lower = fold_case(text);
                 if let Some(at) = lower.find(&needle) {
                     hits.push((
                         item.timestamp.clone(),
@@ -112,7 +127,7 @@ pub fn search_text(model: &DirectoryModel, query: &str, limit: usize) -> Vec<Tex
             }
         }
     }
-    hits.sort_by(|a, b| {
+    crate::sorted::sort_by(&mut hits, |a, b| {
         b.0.cmp(&a.0)
             .then_with(|| a.1.key.cmp(&b.1.key))
             .then(b.1.seq.cmp(&a.1.seq))

@@ -86,7 +86,9 @@ pub fn collect<'a>(
             });
         }
     }
-    entries.sort_by(|a, b| b.at().cmp(a.at()).then_with(|| a.id().cmp(&b.id())));
+    crate::sorted::sort_by(&mut entries, |a, b| {
+        b.at().cmp(a.at()).then_with(|| a.id().cmp(&b.id()))
+    });
     entries
 }
 

@@ -63,7 +63,7 @@ pub fn AgentList() -> impl IntoView {
     let ordered = Memo::new(move |_| {
         let host = host_filter.get();
         let status = status_filter.get();
-        let needle = search.get().to_lowercase();
+        let needle = crate::search::fold_case(&search.get());
         let archived = show_archived.get();
         let mut rows: Vec<(SortKey, AgentKey)> = Vec::new();
         for key in directory.keys() {
@@ -79,15 +79,15 @@ pub fn AgentList() -> impl IntoView {
                 let visible = (archived || a.archived_at.is_none())
                     && status_matches(&status, a.status, u)
                     && (needle.is_empty()
-                        || title_of(a).to_lowercase().contains(&needle)
-                        || a.cwd.to_lowercase().contains(&needle));
+                        || crate::search::fold_case(&title_of(a)).contains(&needle)
+                        || crate::search::fold_case(&a.cwd).contains(&needle));
                 visible.then(|| (u, Reverse(last_activity(a).to_owned())))
             });
             if let Some((u, activity)) = keep {
                 rows.push(((u, activity, key.clone()), key));
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sorted::sort_by(&mut rows, |a, b| a.0.cmp(&b.0));
         rows.into_iter().map(|(_, key)| key).collect::<Vec<_>>()
     });
     let total = move || directory.keys().len();

@@ -129,7 +129,7 @@ fn CreateAgentDialog(
                     .map(|c| c.snapshot.with(|a| a.cwd.clone()))
             })
             .collect();
-        cwds.sort();
+        crate::sorted::sort(&mut cwds);
         cwds.dedup();
         cwds
     };
@@ -154,7 +154,7 @@ fn CreateAgentDialog(
                 })
             })
             .collect();
-        list.sort();
+        crate::sorted::sort(&mut list);
         list
     };
     let blocked = move || live.can_act(&host.get()).err();

@@ -104,7 +104,9 @@ fn ordered_agents(directory: crate::directory::Directory) -> Vec<AgentKey> {
             agent.archived_at.is_none().then_some((k, agent, pending))
         })
         .collect();
-    rows.sort_by(|a, b| ordering::compare((&a.1, a.2, &a.0), (&b.1, b.2, &b.0)));
+    crate::sorted::sort_by(&mut rows, |a, b| {
+        ordering::compare((&a.1, a.2, &a.0), (&b.1, b.2, &b.0))
+    });
     rows.into_iter().map(|(k, _, _)| k).collect()
 }
 

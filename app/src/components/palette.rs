@@ -108,14 +108,14 @@ fn PaletteDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl In
     let choices = Memo::new(move |_| {
         let q = query.get();
         let mut out = Vec::new();
-        let lower = q.to_lowercase();
+        let lower = crate::search::fold_case(&q);
         let actions = [
             ("Open inbox", "/inbox".to_owned()),
             ("Open settings", "/settings".to_owned()),
             ("Show all agents", "/".to_owned()),
         ];
         for (label, href) in actions {
-            if lower.is_empty() || label.to_lowercase().contains(lower.trim()) {
+            if lower.is_empty() || crate::search::fold_case(label).contains(lower.trim()) {
                 out.push(Choice {
                     id: format!("action:{href}"),
                     label: label.into(),
@@ -127,7 +127,7 @@ fn PaletteDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl In
         }
         for p in live.profiles.get_untracked() {
             let label = format!("New agent on {}…", p.label);
-            if !lower.is_empty() && label.to_lowercase().contains(lower.trim()) {
+            if !lower.is_empty() && crate::search::fold_case(&label).contains(lower.trim()) {
                 out.push(Choice {
                     id: format!("new:{}", p.id),
                     label,
