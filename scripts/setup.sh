@@ -23,8 +23,8 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
-if [[ ! -x tools/node_modules/.bin/wasm-opt ]]; then
-  say "installing binaryen (wasm-opt) from npm into tools/"
+if [[ ! -x tools/node_modules/.bin/wasm-opt || ! -x tools/node_modules/.bin/esbuild ]]; then
+  say "installing binaryen (wasm-opt) and esbuild from npm into tools/"
   npm ci --prefix tools --no-audit --no-fund
 fi
 

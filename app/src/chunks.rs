@@ -76,6 +76,7 @@ pub fn preload_all() {
         }
         crate::components::create_dialog::preload().await;
         crate::components::palette::preload().await;
+        crate::snapshots::preload_writer().await;
     });
 }
 

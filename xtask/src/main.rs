@@ -18,7 +18,8 @@
 //!    keeping the linker's exports the chunks import) on the main module into
 //!    `target/site/pkg/paseo-web.{js,wasm}`;
 //! 3. for `--release`, `wasm-opt -Oz` (main module and chunks) from the pinned npm `binaryen`
-//!    (Debian's binaryen silently breaks hydration);
+//!    (Debian's binaryen silently breaks hydration), then `esbuild --minify` on the
+//!    JavaScript glue;
 //! 4. `style/main.css` then the other `style/*.css` into `pkg/paseo-web.css` and `public/*` to the site
 //!    root, then `cargo build -p server` (the bundle name reaches Leptos at
 //!    compile time through `.cargo/config.toml`).
@@ -204,6 +205,21 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
                 .arg(file))?;
         }
         done("wasm-opt", t);
+
+        // The JavaScript glue is part of the first load too: minified, it
+        // is ~30% smaller gzipped (exports keep their names).
+        let t = step("minifying the JavaScript glue (esbuild)");
+        let esbuild = node_tool(root, "esbuild")?;
+        for name in [format!("{OUTPUT_NAME}.js"), SPLIT_JS.to_owned()] {
+            let file = pkg.join(name);
+            if file.exists() {
+                run(Command::new(&esbuild)
+                    .arg(&file)
+                    .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+                    .arg(format!("--outfile={}", file.display())))?;
+            }
+        }
+        done("esbuild", t);
     }
 
     write_css(root, &pkg.join(format!("{OUTPUT_NAME}.css")))?;
@@ -274,13 +290,18 @@ const SPLIT_JS: &str = "__wasm_split.______________________.js";
 
 /// The pinned npm binaryen (`tools/node_modules`), never Debian's.
 fn wasm_opt(root: &Path) -> Result<PathBuf> {
-    let candidate = root.join("tools/node_modules/.bin/wasm-opt");
+    node_tool(root, "wasm-opt")
+        .context("Debian's binaryen is deliberately not used because it breaks hydration")
+}
+
+/// A build tool pinned in `tools/package.json`.
+fn node_tool(root: &Path, name: &str) -> Result<PathBuf> {
+    let candidate = root.join("tools/node_modules/.bin").join(name);
     if candidate.exists() {
         return Ok(candidate);
     }
     bail!(
-        "wasm-opt not found at {}: run `npm ci --prefix tools` (scripts/setup.sh does it); \
-         Debian's binaryen is deliberately not used because it breaks hydration",
+        "{name} not found at {}: run `npm ci --prefix tools` (scripts/setup.sh does it)",
         candidate.display()
     )
 }

@@ -41,7 +41,7 @@ pub fn CreateAgentButton(preferred_profile: Option<String>) -> impl IntoView {
 
 /// The dialog is a wasm chunk of its own, fetched the first time it opens:
 /// `/` must load fast, and most visits never start an agent.
-/// Fetches this chunk ahead of use (see `crate::preload_chunks`).
+/// Fetches this chunk ahead of use (see `crate::chunks::preload_all`).
 #[cfg(feature = "hydrate")]
 pub async fn preload() {
     __preload_create_dialog_view().await;

@@ -58,7 +58,7 @@ pub fn Palette() -> impl IntoView {
 
 /// The palette is a wasm chunk of its own, fetched the first time it opens
 /// (see `create_dialog_view`).
-/// Fetches this chunk ahead of use (see `crate::preload_chunks`).
+/// Fetches this chunk ahead of use (see `crate::chunks::preload_all`).
 #[cfg(feature = "hydrate")]
 pub async fn preload() {
     __preload_palette_view().await;

@@ -130,7 +130,7 @@ pub fn decode(raw: &str) -> Result<SessionModel, SnapshotError> {
 #[cfg(feature = "hydrate")]
 mod storage;
 #[cfg(feature = "hydrate")]
-pub use storage::{load, remove, start_saving};
+pub use storage::{load, preload as preload_writer, remove, start_saving};
 
 #[cfg(test)]
 mod tests {

@@ -34,7 +34,23 @@ pub fn load(profile_id: &str) -> Option<SessionModel> {
     }
 }
 
+/// Saves every session, from a lazily loaded chunk: encoding snapshots
+/// (and the serializers of every type in them) is not needed to show `/`,
+/// so it stays out of the first load. The chunk is fetched after hydration
+/// ([`crate::chunks::preload_all`]); once there, a save runs within the same
+/// task (the `pagehide` one included). Before it is there, a save waits for
+/// it; one lost at that moment is a cache entry, rebuilt on the next save.
 fn save_all(directory: Directory, live: LiveState) {
+    leptos::task::spawn_local(save_all_now(directory, live));
+}
+
+/// Loads the snapshot writer's chunk.
+pub async fn preload() {
+    __preload_save_all_now().await;
+}
+
+#[leptos::lazy]
+async fn save_all_now(directory: Directory, live: LiveState) {
     let now = String::from(js_sys::Date::new_0().to_iso_string());
     let storage = LocalStorage::raw();
     for profile in live.profiles.get_untracked() {

@@ -6,6 +6,9 @@
 // this is specifically used for `unsized_const_params` below
 // this allows us to use const generic &'static str for static text nodes and attributes
 #![allow(incomplete_features)]
+// paseo-web patch: a path dependency's lints are not capped like a registry
+// crate's; upstream's release-only unused variables would fill our build logs.
+#![allow(unused)]
 #![cfg_attr(
     all(feature = "nightly", rustc_nightly),
     feature(unsized_const_params)
