@@ -215,7 +215,12 @@ fn bundle(root: &Path, release: bool) -> Result<()> {
             if file.exists() {
                 run(Command::new(&esbuild)
                     .arg(&file)
-                    .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+                    .args([
+                        "--minify",
+                        "--format=esm",
+                        "--log-level=warning",
+                        "--allow-overwrite",
+                    ])
                     .arg(format!("--outfile={}", file.display())))?;
             }
         }
