@@ -16,7 +16,7 @@ pub mod ordering;
 pub mod timeline;
 
 use crate::sorted::{SortedMap, SortedSet};
-use std::collections::HashMap;
+
 use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
@@ -39,7 +39,7 @@ pub struct AgentCell {
 #[derive(Clone, Default)]
 pub struct TimelineCell {
     pub keys: ArcRwSignal<Vec<u64>>,
-    pub items: Arc<Mutex<HashMap<u64, ArcRwSignal<DisplayItem>>>>,
+    pub items: Arc<Mutex<SortedMap<u64, ArcRwSignal<DisplayItem>>>>,
     pub has_older: ArcRwSignal<bool>,
     pub epoch: ArcRwSignal<String>,
     /// Rows have arrived at least once (from the cache or live).
@@ -62,8 +62,8 @@ impl TimelineCell {
 pub struct Directory {
     model: StoredValue<DirectoryModel>,
     keys: RwSignal<Vec<AgentKey>>,
-    agents: StoredValue<HashMap<AgentKey, AgentCell>>,
-    timelines: StoredValue<HashMap<AgentKey, TimelineCell>>,
+    agents: StoredValue<SortedMap<AgentKey, AgentCell>>,
+    timelines: StoredValue<SortedMap<AgentKey, TimelineCell>>,
     providers: RwSignal<SortedMap<String, Vec<serde_json::Value>>>,
     live_profiles: RwSignal<SortedSet<String>>,
     /// Timelines the tab's screens show, with a count of screens each.
@@ -93,8 +93,8 @@ impl Directory {
         Directory {
             model: StoredValue::new(DirectoryModel::default()),
             keys: RwSignal::new(Vec::new()),
-            agents: StoredValue::new(HashMap::new()),
-            timelines: StoredValue::new(HashMap::new()),
+            agents: StoredValue::new(SortedMap::new()),
+            timelines: StoredValue::new(SortedMap::new()),
             providers: RwSignal::new(SortedMap::new()),
             live_profiles: RwSignal::new(SortedSet::new()),
             follows: RwSignal::new(SortedMap::new()),
@@ -362,7 +362,7 @@ impl Directory {
         match change {
             TimelineChange::None | TimelineChange::Gap { .. } => return,
             TimelineChange::Reset => {
-                let mut fresh = HashMap::new();
+                let mut fresh = SortedMap::new();
                 {
                     let old = cell.items.lock().unwrap_or_else(|p| p.into_inner());
                     for item in &model.items {
