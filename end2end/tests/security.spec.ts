@@ -60,4 +60,38 @@ test.describe("security headers", () => {
     expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
     expect(problems).toEqual([]);
   });
+
+  // The release build writes `.br` and `.gz` beside every wasm, js and css
+  // file (cargo xtask); the server sends the one the browser accepts.
+  test("the bundle crosses the network precompressed, in the encoding the browser accepts", async ({ page, request }) => {
+    const cases: [string, string | undefined][] = [
+      ["br, gzip", "br"],
+      ["gzip", "gzip"],
+      ["identity", undefined],
+    ];
+    for (const [accept, encoding] of cases) {
+      const res = await request.get(webUrl("/pkg/paseo-web.wasm"), { headers: { "accept-encoding": accept } });
+      expect(res.status(), accept).toBe(200);
+      expect(res.headers()["content-type"], accept).toBe("application/wasm");
+      expect(res.headers()["content-encoding"], accept).toBe(encoding);
+    }
+    const problems = watchForProblems(page);
+    await seedRegistry(page, hosts);
+    await page.goto(webUrl("/"));
+    await expect(page.locator("section.hosts")).toHaveAttribute("data-hydrated", "true");
+    // What Chromium downloaded for the first load, from its resource timings.
+    const loaded = await page.evaluate(() =>
+      performance
+        .getEntriesByType("resource")
+        .map((e) => e as PerformanceResourceTiming)
+        .filter((e) => /\/pkg\/(paseo-web\.(wasm|js)|__wasm_split[^/]*\.js)$/.test(e.name))
+        .map((e) => ({ name: new URL(e.name).pathname, encoded: e.encodedBodySize, decoded: e.decodedBodySize })),
+    );
+    console.log(`first load, downloaded: ${loaded.map((e) => `${e.name} ${e.encoded} of ${e.decoded} B`).join(", ")}`);
+    const wasm = loaded.find((e) => e.name === "/pkg/paseo-web.wasm");
+    expect(wasm, "the main module is loaded").toBeDefined();
+    expect(wasm!.encoded).toBeGreaterThan(0);
+    expect(wasm!.encoded).toBeLessThan(wasm!.decoded / 2);
+    expect(problems).toEqual([]);
+  });
 });

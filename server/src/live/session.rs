@@ -112,7 +112,7 @@ impl Session {
                 if let Some(old) = tab_token {
                     self.tabs.adopt(&self.token, &old);
                 }
-                self.resume(cursors).await
+                self.resume(cursors.into_iter().collect()).await
             }
             Ok(BrowserMessage::Probe {
                 probe_id,
