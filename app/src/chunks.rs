@@ -71,12 +71,15 @@ pub async fn preload_for_path(path: &str) {
 #[cfg(feature = "hydrate")]
 pub fn preload_all() {
     leptos::task::spawn_local(async {
+        // The snapshot writer first: until it is here, a save (the one on
+        // `pagehide` included) waits for it, and a reload in that moment
+        // would find no cached session.
+        crate::snapshots::preload_writer().await;
         for chunk in ALL_ROUTES {
             preload(*chunk).await;
         }
         crate::components::create_dialog::preload().await;
         crate::components::palette::preload().await;
-        crate::snapshots::preload_writer().await;
     });
 }
 
