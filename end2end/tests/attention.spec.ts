@@ -91,6 +91,20 @@ test("a notification is raised while another agent is open, once, not again afte
   expect(mine[0].body).toContain("Asks while away");
   expect(mine[0].body).toContain(hosts[0].label);
 
+  // In the page, a toast says the same, clear of the open agent's composer.
+  const toast = page.locator(`.toast a[href="/agent/${hosts[0].profileId}/${asking}"]`);
+  await expect(toast).toContainText(`Asks while away needs your input on ${hosts[0].label}`);
+  const [toastBox, composerBox] = [await page.locator(".toasts").boundingBox(), await page.locator(".composer").boundingBox()];
+  expect(toastBox && composerBox).toBeTruthy();
+  // Toasts stack under the header, above the composer (at the bottom
+  // they covered its buttons).
+  expect(toastBox!.y + toastBox!.height).toBeLessThan(composerBox!.y);
+  // Following it opens that agent, and the toast about it goes at once
+  // (not when it would have expired, seconds later).
+  await toast.click();
+  await expect(page).toHaveURL(new RegExp(`/agent/${hosts[0].profileId}/${asking}$`));
+  await expect(page.locator(".toast")).toHaveCount(0, { timeout: 1_000 });
+
   await page.reload();
   await expect(page.locator(".nav-inbox .count")).not.toHaveAttribute("data-count", "0");
   expect(await page.evaluate(() => (window as any).__notes.length)).toBe(0);

@@ -103,6 +103,15 @@ pub fn ToastHost() -> impl IntoView {
         }
         known.set_value(Some(ids));
     });
+    // Opening the agent a toast points at answers it: the toast goes.
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        toasts.0.maybe_update(|l| {
+            let before = l.len();
+            l.retain(|t| t.href.as_deref() != Some(path.as_str()));
+            l.len() != before
+        });
+    });
     view! {
         <div class="toasts" role="status" aria-live="polite">
             <For
