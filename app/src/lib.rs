@@ -201,10 +201,11 @@ impl LazyRoute for DiffRoute {
 
 /// After hydration (never during SSR): loads the registry, drafts and cached
 /// sessions, opens the channel and starts the queue sender. "After" means
-/// once the whole page has hydrated ([`hydration_complete`]): a code-split
-/// route hydrates only when its chunk has arrived, and an Effect created
-/// before that runs earlier; loading the registry then would change what the
-/// route renders before it has hydrated the server's HTML.
+/// once the whole page has hydrated ([`hydration_complete`], called by the
+/// wasm entry after its synchronous hydration): loading the registry any
+/// earlier would change what a view renders before it has hydrated the
+/// server's HTML. The gate keeps that true whatever order the entry point
+/// and the effects run in.
 fn start_after_hydration(
     state: live::LiveState,
     directory: crate::directory::Directory,

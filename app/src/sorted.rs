@@ -84,10 +84,6 @@ impl<K: Ord, V> SortedMap<K, V> {
         self.entries.is_empty()
     }
 
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -169,14 +165,6 @@ impl<K: Ord, V> SortedMap<K, V> {
 
     pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> + ExactSizeIterator {
         self.entries.into_iter().map(|(_, v)| v)
-    }
-
-    pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.entries.first().map(|(k, v)| (k, v))
-    }
-
-    pub fn last_key_value(&self) -> Option<(&K, &V)> {
-        self.entries.last().map(|(k, v)| (k, v))
     }
 
     /// Sorts `entries` by key; of equal keys the last one wins (what
@@ -333,10 +321,6 @@ impl<T: Ord> SortedSet<T> {
         self.items.is_empty()
     }
 
-    pub fn clear(&mut self) {
-        self.items.clear();
-    }
-
     pub fn contains<Q: Ord + ?Sized>(&self, value: &Q) -> bool
     where
         T: Borrow<Q>,
@@ -382,9 +366,6 @@ impl<T: Ord> SortedSet<T> {
         self.items.iter().filter(move |item| !other.contains(*item))
     }
 
-    pub fn first(&self) -> Option<&T> {
-        self.items.first()
-    }
 }
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
