@@ -365,7 +365,6 @@ impl<T: Ord> SortedSet<T> {
     pub fn difference<'a>(&'a self, other: &'a SortedSet<T>) -> impl Iterator<Item = &'a T> + 'a {
         self.items.iter().filter(move |item| !other.contains(*item))
     }
-
 }
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
